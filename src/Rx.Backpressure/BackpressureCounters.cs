@@ -1,0 +1,110 @@
+using System.Threading;
+
+namespace Rx.Backpressure;
+
+/// <summary>
+/// Live, thread-safe counts of what an operator did with the items it received, readable at any time
+/// without a callback. Pass one instance to an operator's <c>counters</c> parameter; every enumeration of
+/// that operator adds to it.
+/// </summary>
+/// <remarks>
+/// At every quiescent moment <c>Received == Delivered + Dropped + Buffered</c>. Items that a source pushes
+/// after its own terminal signal are ignored and not counted.
+/// </remarks>
+public sealed class BackpressureCounters
+{
+    /// <summary>Items accepted from the source.</summary>
+    private long _received;
+
+    /// <summary>Items handed to the consumer.</summary>
+    private long _delivered;
+
+    /// <summary>Items passed (or that would have been passed) to <c>onDropped</c>.</summary>
+    private long _dropped;
+
+    /// <summary>Items held right now (buffered plus a pending sample).</summary>
+    private long _buffered;
+
+    /// <summary>The highest value <see cref="_buffered"/> has reached.</summary>
+    private long _peakBuffered;
+
+    /// <summary>Pressure transitions to on (ThrottleOnPressure).</summary>
+    private long _pressureOnCount;
+
+    /// <summary>Gets the number of items accepted from the source.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Gets the number of items delivered to the consumer.</summary>
+    public long Delivered => Volatile.Read(ref _delivered);
+
+    /// <summary>Gets the number of items dropped (overflow, eviction, replaced sample, or left over when the consumer stopped).</summary>
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Gets the number of items held right now, including a pending sample.</summary>
+    public long Buffered => Volatile.Read(ref _buffered);
+
+    /// <summary>Gets the highest number of items held at one moment.</summary>
+    public long PeakBuffered => Volatile.Read(ref _peakBuffered);
+
+    /// <summary>Gets how many times pressure turned on (ThrottleOnPressure only).</summary>
+    public long PressureOnCount => Volatile.Read(ref _pressureOnCount);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"received {Received}, delivered {Delivered}, dropped {Dropped}, buffered {Buffered} (peak {PeakBuffered})";
+
+    /// <summary>An item was accepted and is now held.</summary>
+    internal void ReceivedAndBuffered()
+    {
+        Interlocked.Increment(ref _received);
+        Buffer(1);
+    }
+
+    /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
+    internal void ReceivedAndDelivered()
+    {
+        Interlocked.Increment(ref _received);
+        Interlocked.Increment(ref _delivered);
+    }
+
+    /// <summary>An item was accepted and dropped at once.</summary>
+    internal void ReceivedAndDropped()
+    {
+        Interlocked.Increment(ref _received);
+        Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>A held item was delivered.</summary>
+    internal void BufferedDelivered()
+    {
+        Interlocked.Decrement(ref _buffered);
+        Interlocked.Increment(ref _delivered);
+    }
+
+    /// <summary>Held items were dropped.</summary>
+    /// <param name="count">How many.</param>
+    internal void BufferedDropped(int count)
+    {
+        Interlocked.Add(ref _buffered, -count);
+        Interlocked.Add(ref _dropped, count);
+    }
+
+    /// <summary>Pressure turned on.</summary>
+    internal void PressureOn() => Interlocked.Increment(ref _pressureOnCount);
+
+    private void Buffer(int count)
+    {
+        long now = Interlocked.Add(ref _buffered, count);
+        long peak = Volatile.Read(ref _peakBuffered);
+        while (now > peak)
+        {
+            long seen = Interlocked.CompareExchange(ref _peakBuffered, now, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// A reusable, allocation-free wait for a single waiter: the consumer waiting for an item, or the pump
+/// waiting for room. <see cref="Wait"/> must be called under the owning buffer's gate, so no completion can
+/// race the reset; completions are called after the gate is released.
+/// </summary>
+internal sealed class AsyncSignal : IValueTaskSource<bool>
+{
+    /// <summary>The pooled promise; reset for every wait.</summary>
+    private ManualResetValueTaskSourceCore<bool> _core;
+
+    /// <summary>Initializes a new instance of the <see cref="AsyncSignal"/> class.</summary>
+    /// <param name="runContinuationsAsynchronously">
+    /// False to resume the waiter on the completing thread (virtual time); true to resume it on the thread pool
+    /// (or the waiter's captured context), so a producer never runs the consumer's loop on its own stack.
+    /// </param>
+    public AsyncSignal(bool runContinuationsAsynchronously)
+    {
+        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+    }
+
+    /// <summary>Starts a new wait.</summary>
+    /// <returns>The value task the waiter awaits.</returns>
+    public ValueTask<bool> Wait()
+    {
+        _core.Reset();
+        return new ValueTask<bool>(this, _core.Version);
+    }
+
+    /// <summary>Ends the current wait with a result.</summary>
+    /// <param name="result">The result.</param>
+    public void Complete(bool result) => _core.SetResult(result);
+
+    /// <summary>Ends the current wait with an exception.</summary>
+    /// <param name="error">The exception.</param>
+    public void Fail(Exception error) => _core.SetException(error);
+
+    /// <inheritdoc/>
+    public bool GetResult(short token) => _core.GetResult(token);
+
+    /// <inheritdoc/>
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    /// <inheritdoc/>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

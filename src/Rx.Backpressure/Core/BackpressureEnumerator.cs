@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// The consumer side shared by both shapes: lazy start on the first <see cref="MoveNextAsync"/>, reads from
+/// the buffer, cancellation and disposal. The shapes differ only in <see cref="Start"/> (subscribe, or start
+/// the pump) and <see cref="DisposeSourceAsync"/>.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
+{
+    /// <summary>The consumer's token (from <c>GetAsyncEnumerator</c> / <c>WithCancellation</c>).</summary>
+    private readonly CancellationToken _cancellationToken;
+
+    /// <summary>The token registration that stops the buffer when the consumer cancels.</summary>
+    private CancellationTokenRegistration _registration;
+
+    /// <summary>Whether the source has been subscribed or the pump started.</summary>
+    private bool _started;
+
+    /// <summary>An exception <c>onDropped</c> threw while reporting left-over items at cancellation; thrown from <see cref="DisposeAsync"/>.</summary>
+    private Exception? _stopError;
+
+    /// <summary>Initializes a new instance of the <see cref="BackpressureEnumerator{T}"/> class.</summary>
+    /// <param name="policy">The operator's configuration.</param>
+    /// <param name="cancellationToken">The consumer's token.</param>
+    protected BackpressureEnumerator(BufferPolicy<T> policy, CancellationToken cancellationToken)
+    {
+        Buffer = new BackpressureBuffer<T>(policy);
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <inheritdoc/>
+    public T Current => Buffer.Current;
+
+    /// <summary>Gets the buffer between the source and the consumer.</summary>
+    protected BackpressureBuffer<T> Buffer { get; }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> MoveNextAsync()
+    {
+        if (!_started)
+        {
+            _started = true;
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
+            }
+            else
+            {
+                if (_cancellationToken.CanBeCanceled)
+                {
+                    _registration = _cancellationToken.UnsafeRegister(static state => ((BackpressureEnumerator<T>)state!).OnCancelled(), this);
+                }
+
+                Start();
+            }
+        }
+
+        return Buffer.ReadAsync();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _registration.Unregister();
+        Exception? error = Buffer.Stop(null) ?? _stopError;
+        if (_started)
+        {
+            await DisposeSourceAsync().ConfigureAwait(false);
+        }
+
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    /// <summary>Subscribes to the source or starts the pump. Called once, on the first <see cref="MoveNextAsync"/>.</summary>
+    protected abstract void Start();
+
+    /// <summary>Waits for the source side to finish after the buffer stopped (the pump and the source enumerator).</summary>
+    /// <returns>A task that completes when nothing of the source side is left running.</returns>
+    protected abstract ValueTask DisposeSourceAsync();
+
+    private void OnCancelled()
+    {
+        _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
+    }
+}

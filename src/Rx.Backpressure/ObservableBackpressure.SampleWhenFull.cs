@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Reactive.Concurrency;
+using Rx.Backpressure.Core;
+using Rx.Backpressure.Reactive;
+
+namespace Rx.Backpressure;
+
+/// <content>SampleWhenFull for push sources.</content>
+public static partial class ObservableBackpressure
+{
+    /// <summary>
+    /// Bridges a push source to an async sequence that, while the buffer is full, keeps a representative sample:
+    /// the latest arrival (no <paramref name="period"/>), or one arrival per <paramref name="period"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The push source.</param>
+    /// <param name="capacity">The exact number of items the buffer holds, at least 0 (0: the pending sample is the only storage).</param>
+    /// <param name="period">
+    /// Null for latest-wins (the pending sample enters the buffer as soon as a slot frees); otherwise the length of
+    /// the sampling window opened by the first arrival that finds the buffer full.
+    /// </param>
+    /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
+    /// <param name="scheduler">The scheduler for the window timers and for resuming the consumer synchronously; null for Rx's default scheduler and thread-pool resumption.</param>
+    /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <returns>An async sequence of the buffered items and samples, in source order.</returns>
+    /// <remarks>
+    /// <para><b>Pressure.</b> None is signalled. The operator holds at most <paramref name="capacity"/> items plus
+    /// one pending sample.</para>
+    /// <para><b>Dropped items.</b> A pending sample replaced by a newer arrival; with a period, the oldest buffered
+    /// item evicted when a window closes on a still-full buffer; items held when the consumer stops, and items that
+    /// arrive after it stopped. Each goes to <paramref name="onDropped"/> exactly once.</para>
+    /// <para><b>Errors and completion.</b> On completion or error the pending sample is delivered right after the
+    /// buffered items, before the end, without waiting for its window: the last value is never lost. A source error
+    /// is thrown as the same instance; an exception from <paramref name="onDropped"/> fails the sequence the same way.</para>
+    /// <para><b>Scheduler and cancellation.</b> Window timers run on <paramref name="scheduler"/>; an arrival at the
+    /// tick a window closes is ordered by that scheduler. Cancelling or disposing the enumerator disposes the
+    /// subscription and any timer at once; a pending <c>MoveNextAsync</c> then throws <see cref="OperationCanceledException"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative, or <paramref name="period"/> is not positive.</exception>
+    public static IAsyncEnumerable<T> SampleWhenFull<T>(
+        this IObservable<T> source,
+        int capacity,
+        TimeSpan? period = null,
+        Action<T>? onDropped = null,
+        IScheduler? scheduler = null,
+        BackpressureCounters? counters = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        Check.Period(period, nameof(period));
+
+        return new ObservableOperator<T>(source, new BufferPolicy<T>
+        {
+            OperatorName = nameof(SampleWhenFull),
+            Capacity = capacity,
+            Sampling = period is null ? SampleMode.Latest : SampleMode.Periodic,
+            Period = period ?? TimeSpan.Zero,
+            OnDropped = onDropped,
+            Scheduler = scheduler,
+            Counters = counters,
+        });
+    }
+}
