@@ -75,12 +75,9 @@ public static class TestSchedulerPullExtensions
         ArgumentOutOfRangeException.ThrowIfLessThan(subscribed, created);
         ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
 
-        ITestableObserver<T> observer = scheduler.CreateObserver<T>();
-        using var consumer = new VirtualConsumer<T>(scheduler, observer, processingTicks);
         IAsyncEnumerable<T>? sequence = null;
         scheduler.ScheduleAbsolute(created, () => sequence = create());
-        scheduler.ScheduleAbsolute(subscribed, () => consumer.Start(sequence!));
-        scheduler.ScheduleAbsolute(disposed, consumer.Stop);
+        ITestableObserver<T> observer = SchedulePull(scheduler, () => sequence!, processingTicks, subscribed, disposed, out VirtualConsumer<T> consumer);
         scheduler.StartWithoutSynchronizationContext();
 
         if (consumer.Run is { IsFaulted: true } run)
@@ -89,6 +86,34 @@ public static class TestSchedulerPullExtensions
         }
 
         return observer;
+    }
+
+    /// <summary>
+    /// Schedules a pull consumer of <paramref name="sequence"/> without running the scheduler, so several consumers
+    /// (or a consumer and other scheduled work) can share one virtual-time run. Run the scheduler with
+    /// <see cref="StartWithoutSynchronizationContext"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="scheduler">The virtual clock.</param>
+    /// <param name="sequence">The sequence to enumerate.</param>
+    /// <param name="processingTicks">The virtual time the consumer spends on an item; zero or less means none.</param>
+    /// <param name="subscribed">The tick of the first <c>MoveNextAsync</c>.</param>
+    /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    /// <returns>The observer that will record the items and the end.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="disposed"/> is before <paramref name="subscribed"/>.</exception>
+    public static ITestableObserver<T> SchedulePull<T>(
+        this TestScheduler scheduler,
+        IAsyncEnumerable<T> sequence,
+        Func<T, long> processingTicks,
+        long subscribed = ReactiveTest.Subscribed,
+        long disposed = ReactiveTest.Disposed)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(processingTicks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
+        return SchedulePull(scheduler, () => sequence, processingTicks, subscribed, disposed, out _);
     }
 
     /// <summary>
@@ -136,5 +161,21 @@ public static class TestSchedulerPullExtensions
         {
             scheduler.AdvanceTo(time);
         }
+    }
+
+    private static ITestableObserver<T> SchedulePull<T>(
+        TestScheduler scheduler,
+        Func<IAsyncEnumerable<T>> sequence,
+        Func<T, long> processingTicks,
+        long subscribed,
+        long disposed,
+        out VirtualConsumer<T> consumer)
+    {
+        ITestableObserver<T> observer = scheduler.CreateObserver<T>();
+        var pull = new VirtualConsumer<T>(scheduler, observer, processingTicks);
+        consumer = pull;
+        scheduler.ScheduleAbsolute(subscribed, () => pull.Start(sequence()));
+        scheduler.ScheduleAbsolute(disposed, pull.Stop);
+        return observer;
     }
 }

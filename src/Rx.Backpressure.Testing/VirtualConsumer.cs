@@ -12,7 +12,8 @@ namespace Rx.Backpressure.Testing;
 /// virtual ticks, pulls again; records the end; cancels and disposes when told to stop.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-internal sealed class VirtualConsumer<T> : IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The token source is disposed when the run ends; Stop is a no-op after that.")]
+internal sealed class VirtualConsumer<T>
 {
     /// <summary>The virtual clock.</summary>
     private readonly TestScheduler _scheduler;
@@ -31,6 +32,9 @@ internal sealed class VirtualConsumer<T> : IDisposable
 
     /// <summary>The timer that ends the current processing delay.</summary>
     private IDisposable? _delayTimer;
+
+    /// <summary>Whether the run has ended (the enumerator is disposed).</summary>
+    private bool _finished;
 
     /// <summary>Whether the stop tick has come.</summary>
     private bool _stopping;
@@ -56,7 +60,7 @@ internal sealed class VirtualConsumer<T> : IDisposable
     /// <summary>Cancels the enumerator and stops processing; the enumerator is then disposed.</summary>
     public void Stop()
     {
-        if (_stopping)
+        if (_stopping || _finished)
         {
             return;
         }
@@ -66,9 +70,6 @@ internal sealed class VirtualConsumer<T> : IDisposable
         _cancellation.Cancel();
         _delay?.TrySetResult();
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _cancellation.Dispose();
 
     private async Task RunAsync(IAsyncEnumerable<T> sequence)
     {
@@ -127,6 +128,9 @@ internal sealed class VirtualConsumer<T> : IDisposable
                 // An exception from DisposeAsync (for example a throwing onDropped reporting left-over items) is recorded.
                 _observer.OnError(ex);
             }
+
+            _finished = true;
+            _cancellation.Dispose();
         }
     }
 }

@@ -419,12 +419,14 @@ internal sealed class BackpressureBuffer<T>
         {
             foreach (T item in leftOver)
             {
-                first ??= TryInvoke(onDropped, item);
+                Exception? error = TryInvoke(onDropped, item);
+                first ??= error;
             }
 
             if (hadPending)
             {
-                first ??= TryInvoke(onDropped, pending);
+                Exception? error = TryInvoke(onDropped, pending);
+                first ??= error;
             }
         }
 
