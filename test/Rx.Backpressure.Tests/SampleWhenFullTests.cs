@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reactive.Linq;
+using Microsoft.Reactive.Testing;
+using NUnit.Framework;
+using Rx.Backpressure.Testing;
+using Rx.Backpressure.Tests.Support;
+
+namespace Rx.Backpressure.Tests;
+
+public sealed class SampleWhenFullTests : ReactiveTest
+{
+    [Test]
+    public void SampleWhenFull_ArgumentChecking()
+    {
+        IObservable<int> push = Observable.Never<int>();
+        IAsyncEnumerable<int> pull = AsyncEnumerable.Empty<int>();
+
+        Assert.That(() => ObservableBackpressure.SampleWhenFull<int>(null!, 1), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("source"));
+        Assert.That(() => push.SampleWhenFull(-1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("capacity"));
+        Assert.That(() => push.SampleWhenFull(1, TimeSpan.Zero), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("period"));
+        Assert.That(() => push.SampleWhenFull(1, TimeSpan.FromTicks(-1)), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("period"));
+        Assert.That(() => AsyncEnumerableBackpressure.SampleWhenFull<int>(null!, 1), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("source"));
+        Assert.That(() => pull.SampleWhenFull(-1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("capacity"));
+        Assert.That(() => pull.SampleWhenFull(1, TimeSpan.Zero), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("period"));
+        Assert.That(push.SampleWhenFull(0, TimeSpan.FromTicks(1)), Is.Not.Null);
+        Assert.That(pull.SampleWhenFull(0), Is.Not.Null);
+    }
+
+    [Test]
+    public void SampleWhenFull_Latest_EveryCapacity([Values(0, 1, 2, 1000)] int capacity, [Values(false, true)] bool pullShape, [Values(false, true)] bool withPeriod)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, Burst.Messages(capacity + 3));
+        TimeSpan? period = withPeriod ? TimeSpan.FromTicks(100) : null;
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, capacity, period, drops, scheduler), Burst.Processing, disposed: 100_000);
+
+        // 1 to the waiting consumer, 2..c+1 buffered, c+2 pending then replaced by c+3; completion delivers the pending sample.
+        int[] delivered = [.. Enumerable.Range(1, capacity + 1), capacity + 3];
+        Assert.That(res.Messages, Is.EqualTo(Burst.Deliveries(delivered)));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(Burst.Tick, capacity + 2) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, Burst.CompletedAt) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Latest_PendingSampleTakesTheFreedSlot([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(150, 0), OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, null, drops, scheduler), 20);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(230, 2), OnNext(250, 5), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(213, 3), new Recorded<int>(214, 4) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 300) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Latest_CapacityZero_PendingGoesToTheNextPull([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, null, drops, scheduler), 20);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(230, 3), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(212, 2) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_WindowBoundariesAndEviction([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(215, 4), OnNext(225, 5), OnNext(230, 6), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 50);
+
+        // 3 opens a window [212, 222); 4 replaces 3; at 222 the buffer is still full: 2 is evicted and 4 admitted.
+        // 5 opens the next window [225, 235); 6 replaces 5; at 235 4 is evicted and 6 admitted.
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 6), OnCompleted<int>(310) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(215, 3), new Recorded<int>(222, 2), new Recorded<int>(230, 5), new Recorded<int>(235, 4) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_ArrivalNeverOvertakesThePendingSample([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(225, 4), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(20), drops, scheduler), 5);
+
+        // The slot frees at 215 and the consumer waits from 220, but the window [212, 232) is open: 4 replaces 3,
+        // and the sample is handed over when the window closes.
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(215, 2), OnNext(232, 4), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(225, 3) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_LastValueIsDeliveredAtCompletion_TimerCancelled([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(220)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(1000), drops, scheduler), 50);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 2), OnNext(310, 3), OnCompleted<int>(360) }));
+        Assert.That(drops.Items, Is.Empty);
+        Assert.That(scheduler.Clock, Is.EqualTo(1000), "the window's timer (due 1212) was cancelled");
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_ErrorDeliversThePendingSampleFirst([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var ex = new InvalidOperationException("source");
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnError<int>(220, ex)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(1000), new DropLog(scheduler), scheduler), 50);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 2), OnNext(310, 3), OnError<int>(360, ex) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_CompletionHandsThePendingSampleToAWaitingConsumer([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(215, 2), OnCompleted<int>(250)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(1000), drops, scheduler), 20);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(250, 2), OnCompleted<int>(270) }));
+        Assert.That(drops.Items, Is.Empty);
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_CapacityZero_PendingWaitsForItsWindow([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(212, 2), OnNext(215, 3), OnNext(225, 4), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(10), drops, scheduler), 30);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(240, 4), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(215, 2), new Recorded<int>(225, 3) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_CapacityZero_ConsumerWaitingInsideTheWindowGetsItAtTheClose([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(212, 2), OnNext(215, 3), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(10), drops, scheduler), 5);
+
+        // The consumer waits from 215; 3 arrives at 215 inside the window [212, 222) and replaces 2.
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(222, 3), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(215, 2) }));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_SustainedOverload_AtMostOnePerPeriod()
+    {
+        var scheduler = new TestScheduler();
+        var counters = new BackpressureCounters();
+        var xs = scheduler.CreateHotObservable(Enumerable.Range(1, 500).Select(i => OnNext(200 + i, i)).ToArray());
+
+        var res = scheduler.StartPull(() => xs.SampleWhenFull(0, TimeSpan.FromTicks(50), scheduler: scheduler, counters: counters), 1, disposed: 700);
+
+        var times = res.Messages.Select(m => m.Time).ToArray();
+        Assert.That(times.Zip(times.Skip(1), (a, b) => b - a), Has.All.GreaterThanOrEqualTo(50));
+        Assert.That(counters.Received, Is.EqualTo(500));
+        Assert.That(counters.Delivered + counters.Dropped, Is.EqualTo(500));
+        Assert.That(counters.PeakBuffered, Is.LessThanOrEqualTo(1));
+    }
+
+    private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, TimeSpan? period, DropLog drops, TestScheduler scheduler) =>
+        pullShape
+            ? xs.AsyncEnumerable.SampleWhenFull(capacity, period, drops.Add, scheduler)
+            : xs.Observable.SampleWhenFull(capacity, period, drops.Add, scheduler);
+}
