@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Reactive.Testing;
+using NUnit.Framework;
+using Rx.Backpressure.Testing;
+
+namespace Rx.Backpressure.Tests.Testing;
+
+public sealed class StartPullTests : ReactiveTest
+{
+    [Test]
+    public void StartPull_ArgumentChecking()
+    {
+        var scheduler = new TestScheduler();
+        Assert.That(() => TestSchedulerPullExtensions.StartPull<int>(null!, () => AsyncEnumerable.Empty<int>(), 1), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("scheduler"));
+        Assert.That(() => scheduler.StartPull<int>(null!, 1), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("create"));
+        Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), -1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("processingTicks"));
+        Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), (Func<int, long>)null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("processingTicks"));
+        Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), 1, created: 300, subscribed: 200), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("subscribed"));
+        Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), 1, subscribed: 300, disposed: 200), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("disposed"));
+        Assert.That(() => TestSchedulerPullExtensions.CreateColdAsyncEnumerable<int>(null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("scheduler"));
+        Assert.That(() => scheduler.SchedulePull<int>(null!, _ => 0), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("sequence"));
+    }
+
+    [Test]
+    public void StartPull_RecordsItemsAtTheirTicks_WithPerItemCost()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 5), OnNext(11, 20), OnNext(12, 1), OnCompleted<int>(13));
+
+        var res = scheduler.StartPull(() => xs, item => item);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 5), OnNext(215, 20), OnNext(235, 1), OnCompleted<int>(236) }));
+        Assert.That(xs.Requests, Is.EqualTo(new long[] { 200, 215, 235, 236 }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 236) }));
+    }
+
+    [Test]
+    public void StartPull_DisposedTick_CancelsAPendingPullAndDisposes()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 1), OnNext(2000, 2));
+
+        var res = scheduler.StartPull(() => xs, 0);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 1000) }));
+        Assert.That(scheduler.Clock, Is.EqualTo(1000), "the source's timer for the item at 2200 was cancelled");
+    }
+
+    [Test]
+    public void StartPull_DisposedTick_StopsProcessing()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 1), OnNext(20, 2));
+
+        var res = scheduler.StartPull(() => xs, 5000);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 1000) }));
+        Assert.That(scheduler.Clock, Is.EqualTo(1000), "the processing delay was cancelled");
+    }
+
+    [Test]
+    public void StartPull_RecordsTheSourceError()
+    {
+        var scheduler = new TestScheduler();
+        var ex = new InvalidOperationException();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 1), OnError<int>(20, ex));
+
+        var res = scheduler.StartPull(() => xs, 0);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnError<int>(220, ex) }));
+    }
+
+    [Test]
+    public void StartPull_IsDeterministicUnderAPostingSynchronizationContext()
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new ThreadPoolContext());
+        try
+        {
+            var scheduler = new TestScheduler();
+            var xs = scheduler.CreateHotObservable(OnNext(150, 0), OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300));
+
+            // Async LINQ adds ConfigureAwait(false) layers; they must stay inside virtual time too.
+            var res = scheduler.StartPull(() => xs.DropWhenFull(2, scheduler: scheduler).Select(x => x * 10), 25);
+
+            Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 10), OnNext(235, 20), OnNext(260, 30), OnCompleted<int>(300) }));
+            Assert.That(SynchronizationContext.Current, Is.InstanceOf<ThreadPoolContext>(), "the context is restored");
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    [Test]
+    public void SchedulePull_TwoConsumersShareOneRun()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 1), OnCompleted<int>(20));
+
+        var a = scheduler.SchedulePull(xs, _ => 0, subscribed: 200);
+        var b = scheduler.SchedulePull(xs, _ => 0, subscribed: 300);
+        scheduler.StartWithoutSynchronizationContext();
+
+        Assert.That(a.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnCompleted<int>(220) }));
+        Assert.That(b.Messages, Is.EqualTo(new[] { OnNext(310, 1), OnCompleted<int>(320) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 220), Subscribe(300, 320) }));
+    }
+
+    [Test]
+    public void ColdAsyncEnumerable_CancellationEndsAPendingCall()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateColdAsyncEnumerable(OnNext(100, 1));
+        using var cts = new CancellationTokenSource();
+        Task<bool> pending = null!;
+
+        scheduler.ScheduleAbsolute(10, () => pending = xs.GetAsyncEnumerator(cts.Token).MoveNextAsync().AsTask());
+        scheduler.ScheduleAbsolute(20, cts.Cancel);
+        scheduler.StartWithoutSynchronizationContext();
+
+        Assert.That(pending.IsCanceled, Is.True);
+        Assert.That(xs.Requests, Is.EqualTo(new long[] { 10 }));
+        Assert.That(scheduler.Clock, Is.EqualTo(20), "the item's timer was cancelled");
+    }
+
+    [Test]
+    public void SynchronizationContextScope_ClearsAndRestores()
+    {
+        var previous = SynchronizationContext.Current;
+        var context = new ThreadPoolContext();
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            using (SynchronizationContextScope.Clear())
+            {
+                Assert.That(SynchronizationContext.Current, Is.Null);
+            }
+
+            Assert.That(SynchronizationContext.Current, Is.SameAs(context));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>Like NUnit 4.5+'s context: posts every continuation to the thread pool.</summary>
+    private sealed class ThreadPoolContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => ThreadPool.QueueUserWorkItem(_ => d(state));
+    }
+}
