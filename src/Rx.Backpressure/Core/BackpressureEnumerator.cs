@@ -57,7 +57,11 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
                     _registration = _cancellationToken.UnsafeRegister(static state => ((BackpressureEnumerator<T>)state!).OnCancelled(), this);
                 }
 
+                // Wait first, then start: an item the source produces during Subscribe (or the pump's first read)
+                // goes straight to this waiting consumer instead of occupying a slot.
+                ValueTask<bool> first = Buffer.ReadAsync();
                 Start();
+                return first;
             }
         }
 
