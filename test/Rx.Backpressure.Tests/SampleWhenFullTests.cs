@@ -169,6 +169,22 @@ public sealed class SampleWhenFullTests : ReactiveTest
     }
 
     [Test]
+    public void SampleWhenFull_ThrowingOnDropped_AtAReplacedSample_FailsAfterTheHeldItems([Values(false, true)] bool pullShape, [Values(false, true)] bool withPeriod)
+    {
+        var scheduler = new TestScheduler();
+        var ex = new InvalidOperationException("callback");
+        var drops = new DropLog(scheduler, _ => ex);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, withPeriod ? TimeSpan.FromTicks(1000) : null, drops, scheduler), 20);
+
+        // 3 is replaced by 4 at 213 and the callback throws: the source is disposed, 2 and the pending 4 are delivered, then the error.
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(230, 2), OnNext(250, 4), OnError<int>(270, ex) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(213, 3) }));
+        Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 213) }));
+    }
+
+    [Test]
     public void SampleWhenFull_Period_SustainedOverload_AtMostOnePerPeriod()
     {
         var scheduler = new TestScheduler();

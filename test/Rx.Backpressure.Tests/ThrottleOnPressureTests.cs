@@ -85,6 +85,30 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     }
 
     [Test]
+    public void ThrottleOnPressure_Bridge_EveryOverflowModeAtTheHardBound(
+        [Values(1, 2, 1000)] int capacity,
+        [Values(BufferOverflow.Error, BufferOverflow.DropOldest, BufferOverflow.DropNewest, BufferOverflow.DropIncoming)] BufferOverflow overflow)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var pressure = scheduler.CreateObserver<bool>();
+        var xs = scheduler.CreateHotObservable(Burst.Messages(capacity + 3));
+        int high = Math.Max(1, capacity / 2);
+
+        var res = scheduler.StartPull(
+            () => xs.ThrottleOnPressure(high, high - 1, pressure, capacity, overflow, drops.Add, scheduler),
+            Burst.Processing,
+            disposed: 100_000);
+
+        (int[] delivered, int[] dropped) = Burst.Expected(overflow, capacity);
+        Exception? error = overflow == BufferOverflow.Error ? res.Messages[^1].Value.Exception : null;
+        Assert.That(res.Messages, Is.EqualTo(Burst.Deliveries(delivered, error)));
+        Assert.That(drops.Items, Is.EqualTo(dropped.Select(v => new Recorded<int>(Burst.Tick, v))));
+        Assert.That(pressure.Messages[0], Is.EqualTo(OnNext(Burst.Tick, true)), "pressure turned on during the burst");
+        Assert.That(pressure.Messages.Select(m => m.Value.Value), Is.EqualTo(new[] { true, false }), "and off once drained, exactly once each");
+    }
+
+    [Test]
     public void ThrottleOnPressure_Bridge_CooperativeProducer_NeverExceedsTheHighWatermark()
     {
         var scheduler = new TestScheduler();
