@@ -51,15 +51,6 @@ public static partial class AsyncEnumerableBackpressure
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Check.Overflow(overflow, pushSource: false, nameof(overflow));
 
-        return new PumpOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(BufferBounded),
-            Capacity = capacity,
-            Overflow = overflow,
-            PausesSource = overflow == BufferOverflow.Wait,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new PumpOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters));
     }
 }

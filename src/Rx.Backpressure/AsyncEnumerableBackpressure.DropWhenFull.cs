@@ -42,14 +42,6 @@ public static partial class AsyncEnumerableBackpressure
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
 
-        return new PumpOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(DropWhenFull),
-            Capacity = capacity,
-            Overflow = BufferOverflow.DropIncoming,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new PumpOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters));
     }
 }

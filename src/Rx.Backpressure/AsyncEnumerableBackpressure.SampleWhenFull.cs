@@ -47,15 +47,6 @@ public static partial class AsyncEnumerableBackpressure
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Check.Period(period, nameof(period));
 
-        return new PumpOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(SampleWhenFull),
-            Capacity = capacity,
-            Sampling = period is null ? SampleMode.Latest : SampleMode.Periodic,
-            Period = period ?? TimeSpan.Zero,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new PumpOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters));
     }
 }

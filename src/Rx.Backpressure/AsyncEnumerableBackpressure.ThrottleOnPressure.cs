@@ -49,18 +49,6 @@ public static partial class AsyncEnumerableBackpressure
         ArgumentNullException.ThrowIfNull(source);
         Check.Watermarks(highWatermark, lowWatermark);
 
-        return new PumpOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(ThrottleOnPressure),
-            Capacity = highWatermark,
-            Overflow = BufferOverflow.Wait,
-            PausesSource = true,
-            HighWatermark = highWatermark,
-            LowWatermark = lowWatermark,
-            Pressure = pressure,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new PumpOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, capacity: null, BufferOverflow.Wait, onDropped, scheduler, counters));
     }
 }

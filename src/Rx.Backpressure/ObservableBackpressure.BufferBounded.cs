@@ -54,14 +54,6 @@ public static partial class ObservableBackpressure
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Check.Overflow(overflow, pushSource: true, nameof(overflow));
 
-        return new ObservableOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(BufferBounded),
-            Capacity = capacity,
-            Overflow = overflow,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new ObservableOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters));
     }
 }

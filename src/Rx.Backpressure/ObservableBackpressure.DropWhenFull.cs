@@ -43,14 +43,6 @@ public static partial class ObservableBackpressure
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
 
-        return new ObservableOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(DropWhenFull),
-            Capacity = capacity,
-            Overflow = BufferOverflow.DropIncoming,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new ObservableOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters));
     }
 }

@@ -51,15 +51,6 @@ public static partial class ObservableBackpressure
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Check.Period(period, nameof(period));
 
-        return new ObservableOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(SampleWhenFull),
-            Capacity = capacity,
-            Sampling = period is null ? SampleMode.Latest : SampleMode.Periodic,
-            Period = period ?? TimeSpan.Zero,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new ObservableOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters));
     }
 }

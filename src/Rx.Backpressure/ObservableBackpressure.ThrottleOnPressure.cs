@@ -70,17 +70,6 @@ public static partial class ObservableBackpressure
 
         Check.Overflow(overflow, pushSource: true, nameof(overflow));
 
-        return new ObservableOperator<T>(source, new BufferPolicy<T>
-        {
-            OperatorName = nameof(ThrottleOnPressure),
-            Capacity = bound,
-            Overflow = overflow,
-            HighWatermark = highWatermark,
-            LowWatermark = lowWatermark,
-            Pressure = pressure,
-            OnDropped = onDropped,
-            Scheduler = scheduler,
-            Counters = counters,
-        });
+        return new ObservableOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, bound, overflow, onDropped, scheduler, counters));
     }
 }

@@ -49,4 +49,91 @@ internal sealed class BufferPolicy<T>
 
     /// <summary>Gets the name of the operator, for messages.</summary>
     public required string OperatorName { get; init; }
+
+    /// <summary>The policy of BufferBounded: a plain buffer; <see cref="BufferOverflow.Wait"/> pauses the pump.</summary>
+    /// <param name="capacity">The validated capacity.</param>
+    /// <param name="overflow">The validated overflow policy.</param>
+    /// <param name="onDropped">The drop callback.</param>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <param name="counters">The counters, or null.</param>
+    /// <returns>The policy.</returns>
+    public static BufferPolicy<T> BufferBounded(int capacity, BufferOverflow overflow, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    {
+        OperatorName = nameof(BufferBounded),
+        Capacity = capacity,
+        Overflow = overflow,
+        PausesSource = overflow == BufferOverflow.Wait,
+        OnDropped = onDropped,
+        Scheduler = scheduler,
+        Counters = counters,
+    };
+
+    /// <summary>The policy of DropWhenFull: the arrival is the victim.</summary>
+    /// <param name="capacity">The validated capacity.</param>
+    /// <param name="onDropped">The drop callback.</param>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <param name="counters">The counters, or null.</param>
+    /// <returns>The policy.</returns>
+    public static BufferPolicy<T> DropWhenFull(int capacity, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    {
+        OperatorName = nameof(DropWhenFull),
+        Capacity = capacity,
+        Overflow = BufferOverflow.DropIncoming,
+        OnDropped = onDropped,
+        Scheduler = scheduler,
+        Counters = counters,
+    };
+
+    /// <summary>The policy of SampleWhenFull: latest-wins without a period, windowed with one.</summary>
+    /// <param name="capacity">The validated capacity.</param>
+    /// <param name="period">The validated period, or null.</param>
+    /// <param name="onDropped">The drop callback.</param>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <param name="counters">The counters, or null.</param>
+    /// <returns>The policy.</returns>
+    public static BufferPolicy<T> SampleWhenFull(int capacity, TimeSpan? period, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    {
+        OperatorName = nameof(SampleWhenFull),
+        Capacity = capacity,
+        Sampling = period is null ? SampleMode.Latest : SampleMode.Periodic,
+        Period = period ?? TimeSpan.Zero,
+        OnDropped = onDropped,
+        Scheduler = scheduler,
+        Counters = counters,
+    };
+
+    /// <summary>
+    /// The policy of ThrottleOnPressure. The pull shape pauses its pump at the high watermark, so its buffer needs
+    /// no more room than that; the push shape has a hard bound and an overflow policy for producers that do not listen.
+    /// </summary>
+    /// <param name="highWatermark">The validated high watermark.</param>
+    /// <param name="lowWatermark">The validated low watermark.</param>
+    /// <param name="pressure">The pressure observer, or null.</param>
+    /// <param name="capacity">The validated hard bound (push), or null (pull: the high watermark, and the pump pauses).</param>
+    /// <param name="overflow">The overflow policy at the hard bound (push).</param>
+    /// <param name="onDropped">The drop callback.</param>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <param name="counters">The counters, or null.</param>
+    /// <returns>The policy.</returns>
+    public static BufferPolicy<T> ThrottleOnPressure(
+        int highWatermark,
+        int lowWatermark,
+        IObserver<bool>? pressure,
+        int? capacity,
+        BufferOverflow overflow,
+        Action<T>? onDropped,
+        IScheduler? scheduler,
+        BackpressureCounters? counters) => new()
+    {
+        OperatorName = nameof(ThrottleOnPressure),
+        Capacity = capacity ?? highWatermark,
+        Overflow = overflow,
+        PausesSource = capacity is null,
+        HighWatermark = highWatermark,
+        LowWatermark = lowWatermark,
+        Pressure = pressure,
+        OnDropped = onDropped,
+        Scheduler = scheduler,
+        Counters = counters,
+    };
 }
