@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
 
@@ -14,6 +15,9 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     /// <summary>The pooled promise; reset for every wait.</summary>
     private ManualResetValueTaskSourceCore<bool> _core;
 
+    /// <summary>1 from <see cref="Wait"/> until the waiter has taken the result; a new wait before then is a contract violation.</summary>
+    private int _awaited;
+
     /// <summary>Initializes a new instance of the <see cref="AsyncSignal"/> class.</summary>
     /// <param name="runContinuationsAsynchronously">
     /// False to resume the waiter on the completing thread (virtual time); true to resume it on the thread pool
@@ -24,11 +28,18 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
     }
 
+    /// <summary>
+    /// Gets a value indicating whether the last wait's result has not been taken yet. Until it has, the waiter
+    /// must not start another wait, even if the wait was already completed.
+    /// </summary>
+    public bool IsAwaited => Volatile.Read(ref _awaited) != 0;
+
     /// <summary>Starts a new wait.</summary>
     /// <returns>The value task the waiter awaits.</returns>
     public ValueTask<bool> Wait()
     {
         _core.Reset();
+        Volatile.Write(ref _awaited, 1);
         return new ValueTask<bool>(this, _core.Version);
     }
 
@@ -41,7 +52,17 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     public void Fail(Exception error) => _core.SetException(error);
 
     /// <inheritdoc/>
-    public bool GetResult(short token) => _core.GetResult(token);
+    public bool GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Volatile.Write(ref _awaited, 0);
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);

@@ -262,7 +262,7 @@ internal sealed class BackpressureBuffer<T>
 
         lock (_gate)
         {
-            if (_readerWaiting)
+            if (_readerWaiting || _reader.IsAwaited)
             {
                 throw new InvalidOperationException(
                     $"{_policy.OperatorName}: MoveNextAsync was called while a previous MoveNextAsync on the same enumerator was still pending. Await each call before making the next.");

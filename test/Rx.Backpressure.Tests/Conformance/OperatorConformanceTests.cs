@@ -229,6 +229,32 @@ public sealed class OperatorConformanceTests : ReactiveTest
     }
 
     [Test]
+    public void Conformance_MoveNextBeforeThePreviousResultWasTaken_IsRejected()
+    {
+        var scheduler = new TestScheduler();
+        var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(220, 2)]);
+        var sequence = _case.Apply(xs, _ => { }, scheduler);
+        IAsyncEnumerator<int> e = null!;
+        ValueTask<bool> first = default;
+        Exception? rejected = null;
+
+        scheduler.ScheduleAbsolute(200, () =>
+        {
+            e = sequence.GetAsyncEnumerator();
+            first = e.MoveNextAsync();
+        });
+
+        // At 215 the first call has completed (item 1 at 210) but its result was never taken.
+        scheduler.ScheduleAbsolute(215, () => rejected = Assert.Catch(() => e.MoveNextAsync().AsTask()));
+        scheduler.StartWithoutSynchronizationContext();
+
+        Assert.That(rejected, Is.TypeOf<InvalidOperationException>());
+        Assert.That(first.IsCompletedSuccessfully, Is.True);
+        Assert.That(first.Result, Is.True);
+        Assert.That(e.Current, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Conformance_ThrowingOnDroppedAtDispose_IsThrownFromDisposeAsync_AfterReportingEveryItem()
     {
         var scheduler = new TestScheduler();
