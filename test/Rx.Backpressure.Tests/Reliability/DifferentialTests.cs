@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using CsCheck;
 using NUnit.Framework;
 
@@ -14,6 +15,15 @@ namespace Rx.Backpressure.Tests.Reliability;
 public sealed class DifferentialTests
 {
     public const int Iterations = 20_000;
+
+    private static long _schedules;
+    private static long _items;
+
+    /// <summary>Gets how many schedules were run through both the model and the operator.</summary>
+    public static long Schedules => Interlocked.Read(ref _schedules);
+
+    /// <summary>Gets how many source items those schedules held.</summary>
+    public static long Items => Interlocked.Read(ref _items);
 
     public static readonly Gen<Scenario> Scenarios =
         from kind in Gen.Enum<OperatorKind>()
@@ -62,6 +72,8 @@ public sealed class DifferentialTests
     /// <summary>Describes the first difference between the model and the real operator, or null when they agree.</summary>
     public static string? Difference(Scenario scenario)
     {
+        Interlocked.Increment(ref _schedules);
+        Interlocked.Add(ref _items, scenario.ItemTicks.Length);
         var model = new OperatorModel(scenario).Run();
         var real = RealRun.Of(scenario);
         return Diff("deliveries", model.Messages, real.Messages)
