@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using System.Globalization;
+using Rx.Backpressure.Benchmarks;
+
+// Modes:
+//   (none)             the BenchmarkDotNet suite (throughput and allocation, fast and slow consumer, short job)
+//   --quick            every scenario once, small, in process — proves everything compiles and runs (CI); no timings judged
+//   --overload         1M and 5M items surged into a slow consumer, one child process per scenario and size
+//   --overload-one S N one such run (child process); prints a result line
+if (args.Contains("--quick"))
+{
+    return await Quick.RunAsync();
+}
+
+if (args.Length >= 3 && args[0] == "--overload-one")
+{
+    return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+}
+
+if (args.Contains("--overload"))
+{
+    return await Overload.RunAllAsync(args);
+}
+
+BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(args, Suite.Config());
+return 0;

@@ -1,0 +1,248 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+
+namespace Rx.Backpressure.Benchmarks;
+
+/// <summary>
+/// One way of bridging a fast producer to a consumer: Rx.Backpressure's operators and the peers a user would pick
+/// otherwise. Each run pushes <c>count</c> ints as fast as the way allows and consumes them.
+/// </summary>
+public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded, Func<int, bool, Task<Outcome>> Run)
+{
+    public const int Capacity = 1024;
+
+    private static ActorSystem? _akka;
+
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+
+        // Rx.Backpressure, bridge shape (push source → await foreach)
+        new("Bridge BufferBounded(1024, DropOldest)", true, true, false, (n, slow) => Bridge(n, slow, s => s.BufferBounded(Capacity, BufferOverflow.DropOldest))),
+        new("Bridge DropWhenFull(1024)", true, true, false, (n, slow) => Bridge(n, slow, s => s.DropWhenFull(Capacity))),
+        new("Bridge SampleWhenFull(1024)", true, true, false, (n, slow) => Bridge(n, slow, s => s.SampleWhenFull(Capacity))),
+        new("Bridge ThrottleOnPressure(1024, 256) + gate", true, false, false, BridgeThrottle),
+
+        // Rx.Backpressure, pull shape (IAsyncEnumerable source → await foreach)
+        new("Pull BufferBounded(1024, Wait)", true, false, false, (n, slow) => Pull(n, slow, s => s.BufferBounded(Capacity))),
+        new("Pull DropWhenFull(1024)", true, true, false, (n, slow) => Pull(n, slow, s => s.DropWhenFull(Capacity))),
+        new("Pull SampleWhenFull(1024)", true, true, false, (n, slow) => Pull(n, slow, s => s.SampleWhenFull(Capacity))),
+        new("Pull ThrottleOnPressure(1024, 256)", true, false, false, (n, slow) => Pull(n, slow, s => s.ThrottleOnPressure(Capacity, 256))),
+
+        // Peers
+        new("Channel(1024) Wait, producer task", false, false, false, ChannelWait),
+        new("Subject → Channel(1024) DropOldest TryWrite", false, true, false, SubjectToChannel),
+        new("Channel(1024) pump over IAsyncEnumerable", false, false, false, ChannelPump),
+        new("Ix ToAsyncEnumerable (unbounded)", false, false, true, (n, slow) => Bridge(n, slow, s => AsyncEnumerableEx.ToAsyncEnumerable(s))),
+        new("Rx ObserveOn(TaskPool) (unbounded)", false, false, true, ObserveOn),
+        new("Dataflow BufferBlock(1024)", false, false, false, Dataflow),
+        new("Akka.Streams Buffer(1024, Backpressure)", false, false, false, Akka),
+    ];
+
+    public static Scenario Named(string name) => All.First(s => s.Name == name);
+
+    public static void Shutdown()
+    {
+        _akka?.Terminate().Wait();
+        _akka = null;
+    }
+
+    private static async Task<Outcome> Consume(IAsyncEnumerable<int> sequence, bool slow)
+    {
+        long delivered = 0;
+        await foreach (int item in sequence.ConfigureAwait(false))
+        {
+            Consumer.Work(slow);
+            delivered++;
+        }
+
+        return new Outcome(0, delivered);
+    }
+
+    private static async Task<Outcome> Bridge(int n, bool slow, Func<IObservable<int>, IAsyncEnumerable<int>> apply)
+    {
+        var subject = new Subject<int>();
+        Task<Outcome> consumer = Consume(apply(subject), slow);   // subscribes on its first MoveNextAsync, synchronously
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    private static async Task<Outcome> BridgeThrottle(int n, bool slow)
+    {
+        var subject = new Subject<int>();
+        var gate = new PressureGate();
+        Task<Outcome> consumer = Consume(subject.ThrottleOnPressure(Capacity, 256, gate, capacity: Capacity), slow);
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ValueTask wait = gate.WaitAsync();
+                if (!wait.IsCompletedSuccessfully)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    private static async IAsyncEnumerable<int> Range(int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            yield return i;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static async Task<Outcome> Pull(int n, bool slow, Func<IAsyncEnumerable<int>, IAsyncEnumerable<int>> apply) =>
+        (await Consume(apply(Range(n)), slow).ConfigureAwait(false)) with { Produced = n };
+
+    private static async Task<Outcome> ChannelWait(int n, bool slow)
+    {
+        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+        Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (!channel.Writer.TryWrite(i))
+                {
+                    await channel.Writer.WriteAsync(i).ConfigureAwait(false);
+                }
+            }
+
+            channel.Writer.Complete();
+        }).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    private static async Task<Outcome> SubjectToChannel(int n, bool slow)
+    {
+        var subject = new Subject<int>();
+        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        using var subscription = subject.Subscribe(x => channel.Writer.TryWrite(x), () => channel.Writer.Complete());
+        Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    private static async Task<Outcome> ChannelPump(int n, bool slow)
+    {
+        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+        var pump = Task.Run(async () =>
+        {
+            await foreach (int item in Range(n).ConfigureAwait(false))
+            {
+                if (!channel.Writer.TryWrite(item))
+                {
+                    await channel.Writer.WriteAsync(item).ConfigureAwait(false);
+                }
+            }
+
+            channel.Writer.Complete();
+        });
+        Outcome outcome = await Consume(channel.Reader.ReadAllAsync(), slow).ConfigureAwait(false);
+        await pump.ConfigureAwait(false);
+        return outcome with { Produced = n };
+    }
+
+    private static async Task<Outcome> ObserveOn(int n, bool slow)
+    {
+        var subject = new Subject<int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long delivered = 0;
+        using var subscription = subject.ObserveOn(TaskPoolScheduler.Default).Subscribe(
+            _ =>
+            {
+                Consumer.Work(slow);
+                delivered++;
+            },
+            () => done.SetResult());
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }).ConfigureAwait(false);
+        await done.Task.ConfigureAwait(false);
+        return new Outcome(n, delivered);
+    }
+
+    private static async Task<Outcome> Dataflow(int n, bool slow)
+    {
+        var block = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = Capacity });
+        var producer = Task.Run(async () =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (!block.Post(i))
+                {
+                    await block.SendAsync(i).ConfigureAwait(false);
+                }
+            }
+
+            block.Complete();
+        });
+        long delivered = 0;
+        while (await block.OutputAvailableAsync().ConfigureAwait(false))
+        {
+            while (block.TryReceive(out _))
+            {
+                Consumer.Work(slow);
+                delivered++;
+            }
+        }
+
+        await producer.ConfigureAwait(false);
+        return new Outcome(n, delivered);
+    }
+
+    private static async Task<Outcome> Akka(int n, bool slow)
+    {
+        _akka ??= ActorSystem.Create("bench", "akka.loglevel = OFF\nakka.stdout-loglevel = OFF");
+        var materializer = _akka.Materializer();
+        long delivered = 0;
+        await Source.From(Enumerable.Range(0, n))
+            .Buffer(Capacity, OverflowStrategy.Backpressure)
+            .Async()
+            .RunForeach(
+                _ =>
+                {
+                    Consumer.Work(slow);
+                    delivered++;
+                },
+                materializer)
+            .ConfigureAwait(false);
+        return new Outcome(n, delivered);
+    }
+}

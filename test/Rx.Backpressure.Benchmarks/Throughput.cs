@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Rx.Backpressure.Benchmarks;
+
+/// <summary>Throughput of every scenario with a fast and a slow consumer; Mean and Allocated are per item.</summary>
+public class Throughput
+{
+    public const int Items = 200_000;
+
+    public static IEnumerable<string> Names => Benchmarks.Scenario.All.Select(s => s.Name);
+
+    [ParamsSource(nameof(Names))]
+    public string Scenario { get; set; } = string.Empty;
+
+    [Params(false, true)]
+    public bool SlowConsumer { get; set; }
+
+    [GlobalCleanup]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "BenchmarkDotNet calls it on the instance.")]
+    public void Cleanup() => Benchmarks.Scenario.Shutdown();
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public Task<Outcome> Run() => Benchmarks.Scenario.Named(Scenario).Run(Items, SlowConsumer);
+}
