@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Rx.Backpressure.Benchmarks;
 
@@ -22,5 +21,7 @@ if (args.Contains("--overload"))
     return await Overload.RunAllAsync(args);
 }
 
-BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(args, Suite.Config());
+string[] bdnArgs = args.Where((a, i) => a != "--out" && (i == 0 || args[i - 1] != "--out")).ToArray();
+var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(bdnArgs, Suite.Config());
+await Report.WriteAsync(summaries, Overload.OutputDirectory(args));
 return 0;

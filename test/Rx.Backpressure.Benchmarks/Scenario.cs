@@ -84,7 +84,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
     {
         var subject = new Subject<int>();
         var gate = new PressureGate();
-        Task<Outcome> consumer = Consume(subject.ThrottleOnPressure(Capacity, 256, gate, capacity: Capacity), slow);
+        Task<Outcome> consumer = Consume(subject.ThrottleOnPressure(Capacity, 256, gate), slow);
         await Task.Run(async () =>
         {
             for (int i = 0; i < n; i++)

@@ -15,7 +15,7 @@ namespace Rx.Backpressure.Benchmarks;
 public static class Suite
 {
     public static IConfig Config() => ManualConfig.Create(DefaultConfig.Instance)
-        .AddJob(Job.ShortRun.WithId("short"))
+        .AddJob(Job.ShortRun.WithIterationCount(5).WithId("short"))
         .AddDiagnoser(MemoryDiagnoser.Default)
         .AddColumn(new ItemsPerSecondColumn())
         .AddExporter(MarkdownExporter.GitHub)

@@ -10,13 +10,26 @@ namespace Rx.Backpressure.Core;
 /// waiting for room. <see cref="Wait"/> must be called under the owning buffer's gate, so no completion can
 /// race the reset; completions are called after the gate is released.
 /// </summary>
-internal sealed class AsyncSignal : IValueTaskSource<bool>
+/// <remarks>
+/// When the waiter must not run on the completing thread, the signal queues itself to the thread pool (it is its
+/// own work item) and completes there, so resuming the waiter costs no allocation.
+/// </remarks>
+internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
-    /// <summary>The pooled promise; reset for every wait.</summary>
+    /// <summary>Whether completions hop to the thread pool before resuming the waiter.</summary>
+    private readonly bool _resumeOnThreadPool;
+
+    /// <summary>The pooled promise; reset for every wait. Always completes inline: the hop, if any, is ours.</summary>
     private ManualResetValueTaskSourceCore<bool> _core;
 
     /// <summary>1 from <see cref="Wait"/> until the waiter has taken the result; a new wait before then is a contract violation.</summary>
     private int _awaited;
+
+    /// <summary>The result to set when the queued completion runs.</summary>
+    private bool _result;
+
+    /// <summary>The exception to set when the queued completion runs, if any.</summary>
+    private Exception? _error;
 
     /// <summary>Initializes a new instance of the <see cref="AsyncSignal"/> class.</summary>
     /// <param name="runContinuationsAsynchronously">
@@ -25,7 +38,7 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     /// </param>
     public AsyncSignal(bool runContinuationsAsynchronously)
     {
-        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        _resumeOnThreadPool = runContinuationsAsynchronously;
     }
 
     /// <summary>
@@ -45,11 +58,48 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
 
     /// <summary>Ends the current wait with a result.</summary>
     /// <param name="result">The result.</param>
-    public void Complete(bool result) => _core.SetResult(result);
+    public void Complete(bool result)
+    {
+        if (_resumeOnThreadPool)
+        {
+            _result = result;
+            _error = null;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _core.SetResult(result);
+        }
+    }
 
     /// <summary>Ends the current wait with an exception.</summary>
     /// <param name="error">The exception.</param>
-    public void Fail(Exception error) => _core.SetException(error);
+    public void Fail(Exception error)
+    {
+        if (_resumeOnThreadPool)
+        {
+            _error = error;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>The queued completion: completes the promise on a pool thread, which resumes the waiter there.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_error is { } error)
+        {
+            _error = null;
+            _core.SetException(error);
+        }
+        else
+        {
+            _core.SetResult(_result);
+        }
+    }
 
     /// <inheritdoc/>
     public bool GetResult(short token)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite (BenchmarkDotNet, short job) and the overload benchmark, then rebuilds
+# docs/benchmarks.md from docs/benchmarks.template.md with the new tables and plot. Takes about 10 minutes.
+# Usage: bash docs/generate-benchmarks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+project=test/Rx.Backpressure.Benchmarks
+dotnet build "$project" -c Release
+dotnet run --project "$project" -c Release --no-build -- --filter '*' --out docs/benchmarks
+dotnet run --project "$project" -c Release --no-build -- --overload --out docs/benchmarks
+
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//'), $(uname -s) $(uname -r), .NET SDK $(dotnet --version)"
+{
+  while IFS= read -r line; do
+    case "$line" in
+      '{{throughput}}') cat docs/benchmarks/throughput.md ;;
+      '{{overload}}') cat docs/benchmarks/overload.md ;;
+      *) line=${line//'{{date}}'/$(date -u +%Y-%m-%d)}; printf '%s\n' "${line//'{{machine}}'/$machine}" ;;
+    esac
+  done < docs/benchmarks.template.md
+} > docs/benchmarks.md
+echo "docs/benchmarks.md regenerated"
