@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using Rx.Backpressure.Core;
 
 namespace Rx.Backpressure;
 
@@ -18,7 +19,7 @@ namespace Rx.Backpressure;
 /// subject.OnNext(next);
 /// </code>
 /// </example>
-public sealed class PressureGate : IObserver<bool>
+public sealed class PressureGate : IObserver<bool>, IPressureDecision
 {
     /// <summary>Guards <see cref="_isPressured"/> and <see cref="_released"/>.</summary>
     private readonly Lock _gate = new();
@@ -26,8 +27,14 @@ public sealed class PressureGate : IObserver<bool>
     /// <summary>Whether waiters resume on the thread that turns pressure off (virtual time) instead of the thread pool.</summary>
     private readonly bool _synchronousContinuations;
 
-    /// <summary>Whether pressure is on.</summary>
+    /// <summary>Whether pressure is on, as published in order through <see cref="OnNext"/>.</summary>
     private bool _isPressured;
+
+    /// <summary>
+    /// The latest transition the operator decided, set the moment it is decided. Publication can lag behind it when
+    /// another thread is publishing; waiting on either keeps the producer that caused "on" from pushing past it.
+    /// </summary>
+    private bool _decidedOn;
 
     /// <summary>Completed when pressure turns off; null while it is off.</summary>
     private TaskCompletionSource? _released;
@@ -55,7 +62,7 @@ public sealed class PressureGate : IObserver<bool>
         {
             lock (_gate)
             {
-                return _isPressured;
+                return _isPressured || Volatile.Read(ref _decidedOn);
             }
         }
     }
@@ -69,12 +76,13 @@ public sealed class PressureGate : IObserver<bool>
         Task released;
         lock (_gate)
         {
-            if (!_isPressured)
+            if (!_isPressured && !Volatile.Read(ref _decidedOn))
             {
                 return default;
             }
 
-            released = _released!.Task;
+            _released ??= NewRelease();
+            released = _released.Task;
         }
 
         return new ValueTask(cancellationToken.CanBeCanceled ? released.WaitAsync(cancellationToken) : released);
@@ -107,8 +115,7 @@ public sealed class PressureGate : IObserver<bool>
             _isPressured = value;
             if (value)
             {
-                _released = new TaskCompletionSource(
-                    _synchronousContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+                _released ??= NewRelease();
             }
             else
             {
@@ -120,10 +127,28 @@ public sealed class PressureGate : IObserver<bool>
         release?.TrySetResult();
     }
 
-    /// <summary>Opens the gate (pressure off): a finished pressure source must not leave the producer waiting.</summary>
+    /// <summary>Opens the gate (pressure off, decided or published): a finished pressure source must not leave the producer waiting.</summary>
     /// <param name="error">Ignored.</param>
-    public void OnError(Exception error) => OnNext(false);
+    public void OnError(Exception error) => OnCompleted();
 
-    /// <summary>Opens the gate (pressure off): a finished pressure source must not leave the producer waiting.</summary>
-    public void OnCompleted() => OnNext(false);
+    /// <summary>Opens the gate (pressure off, decided or published): a finished pressure source must not leave the producer waiting.</summary>
+    public void OnCompleted()
+    {
+        TaskCompletionSource? release;
+        lock (_gate)
+        {
+            _isPressured = false;
+            Volatile.Write(ref _decidedOn, false);
+            release = _released;
+            _released = null;
+        }
+
+        release?.TrySetResult();
+    }
+
+    /// <inheritdoc/>
+    void IPressureDecision.PressureDecided(bool on) => Volatile.Write(ref _decidedOn, on);
+
+    private TaskCompletionSource NewRelease() =>
+        new(_synchronousContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -11,6 +11,21 @@ if (args.Contains("--quick"))
     return await Quick.RunAsync();
 }
 
+if (args.Length >= 4 && args[0] == "--probe")
+{
+    // --probe "<scenario>" <items> <slow>: one run, for looking at one case by hand
+    var probe = Scenario.Named(args[1]);
+    for (int i = 0; i < 5; i++)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        Outcome o = await probe.Run(int.Parse(args[2], CultureInfo.InvariantCulture), bool.Parse(args[3]));
+        Console.WriteLine($"{probe.Name}: delivered {o.Delivered:N0} of {o.Produced:N0} ({o.DeliveredFraction:P1}) in {stopwatch.Elapsed.TotalMilliseconds:N1} ms");
+    }
+
+    Scenario.Shutdown();
+    return 0;
+}
+
 if (args.Length >= 3 && args[0] == "--overload-one")
 {
     return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));

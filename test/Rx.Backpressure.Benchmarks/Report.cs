@@ -38,8 +38,15 @@ public static class Report
         {
             foreach (bool slow in new[] { false, true })
             {
-                Outcome outcome = await scenario.Run(Throughput.Items, slow).ConfigureAwait(false);
-                fractions[(scenario.Name, slow)] = outcome.DeliveredFraction;
+                // Which items a lossy way delivers depends on thread scheduling: take the median of five runs.
+                var runs = new List<double>();
+                for (int i = 0; i < 5; i++)
+                {
+                    runs.Add((await scenario.Run(Throughput.Items, slow).ConfigureAwait(false)).DeliveredFraction);
+                }
+
+                runs.Sort();
+                fractions[(scenario.Name, slow)] = runs[2];
             }
         }
 
@@ -66,7 +73,7 @@ public static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine("Ratios (medians of this run, fast consumer):");
+        sb.AppendLine("Ratios (medians of this run, fast consumer; delivered fractions are medians of five extra runs):");
         sb.AppendLine();
         sb.AppendLine("| comparison | ratio | target |");
         sb.AppendLine("|---|---:|---:|");

@@ -132,6 +132,46 @@ public sealed class RealThreadTests
     }
 
     [Test]
+    public async Task Default_CooperativeProducer_NeverPushesPastTheHighWatermark([Values(false, true)] bool slowConsumer)
+    {
+        // capacity == highWatermark and Error: one item past the watermark would fail the sequence. The producer sees
+        // "on" the moment its own push decides it, even while another thread is still publishing an earlier "off".
+        const int Count = 100_000;
+        var subject = new Subject<int>();
+        var gate = new PressureGate();
+        var counters = new BackpressureCounters();
+        long received = 0;
+        var consumer = Task.Run(async () =>
+        {
+            await foreach (int x in subject.ThrottleOnPressure(16, 4, gate, capacity: 16, counters: counters))
+            {
+                received++;
+                if (slowConsumer)
+                {
+                    Thread.SpinWait(100);
+                }
+            }
+        });
+        await WhenSubscribed(subject);
+
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                await gate.WaitAsync();
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        });
+        await consumer;
+
+        Assert.That(received, Is.EqualTo(Count));
+        Assert.That(counters.PeakBuffered, Is.LessThanOrEqualTo(16));
+        Assert.That(counters.Dropped, Is.Zero);
+    }
+
+    [Test]
     public async Task Default_SampleWithPeriod_RealTimer_DeliversTheLastValue()
     {
         var subject = new Subject<int>();

@@ -147,6 +147,36 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     }
 
     [Test]
+    public void ThrottleOnPressure_Bridge_ProducerResumedInsideTheOffPublication_StopsAtTheHighWatermark()
+    {
+        // The consumer's read publishes "off"; the gate resumes the producer inline, inside that publication. The
+        // producer's next push decides "on" while "off" is still being published, so "on" cannot be published yet —
+        // the gate must still stop the producer at once, or it would push past capacity (== high) and overflow.
+        var scheduler = new TestScheduler();
+        var gate = new PressureGate(synchronousContinuations: true);
+        var counters = new BackpressureCounters();
+        var subject = new Subject<int>();
+
+        async Task ProduceAsync()
+        {
+            for (int i = 1; i <= 20; i++)
+            {
+                await gate.WaitAsync();
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }
+
+        scheduler.ScheduleAbsolute(205, () => _ = ProduceAsync());
+        var res = scheduler.StartPull(() => subject.ThrottleOnPressure(4, 1, gate, capacity: 4, scheduler: scheduler, counters: counters), 10);
+
+        Assert.That(res.Messages.Where(m => m.Value.HasValue).Select(m => m.Value.Value), Is.EqualTo(Enumerable.Range(1, 20)), "lossless, no overflow");
+        Assert.That(res.Messages[^1].Value.Kind, Is.EqualTo(System.Reactive.NotificationKind.OnCompleted));
+        Assert.That(counters.PeakBuffered, Is.EqualTo(4));
+    }
+
+    [Test]
     public void ThrottleOnPressure_Pull_SourceIsNotAskedWhilePressureIsOn()
     {
         var scheduler = new TestScheduler();

@@ -484,6 +484,7 @@ internal sealed class BackpressureBuffer<T>
             _pressureOn = true;
             _pressureDecided++;
             _policy.Counters?.PressureOn();
+            (_policy.Pressure as IPressureDecision)?.PressureDecided(true);
             return true;
         }
 
@@ -496,6 +497,7 @@ internal sealed class BackpressureBuffer<T>
         {
             _pressureOn = false;
             _pressureDecided++;
+            (_policy.Pressure as IPressureDecision)?.PressureDecided(false);
             return true;
         }
 

@@ -1,0 +1,13 @@
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// Implemented by pressure observers of this library (<see cref="PressureGate"/>) that want to know a transition
+/// the moment the buffer decides it, under the buffer's lock, before it is published in order by
+/// <see cref="System.IObserver{T}.OnNext"/>. The call must be cheap and must not run user code or continuations.
+/// </summary>
+internal interface IPressureDecision
+{
+    /// <summary>The buffer has just decided a transition.</summary>
+    /// <param name="on">True when pressure turned on, false when it turned off.</param>
+    void PressureDecided(bool on);
+}
