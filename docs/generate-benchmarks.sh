@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (BenchmarkDotNet, short job) and the overload benchmark, then rebuilds
 # docs/benchmarks.md from docs/benchmarks.template.md with the new tables and plot. Takes about 10 minutes.
-# Usage: bash docs/generate-benchmarks.sh
+# Usage: bash docs/generate-benchmarks.sh        (SKIP_THROUGHPUT=1: overload part only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 project=test/Rx.Backpressure.Benchmarks
 dotnet build "$project" -c Release
-dotnet run --project "$project" -c Release --no-build -- --filter '*' --out docs/benchmarks
+# SKIP_THROUGHPUT=1 keeps the last throughput tables and reruns only the overload benchmark.
+if [ -z "${SKIP_THROUGHPUT:-}" ]; then
+  dotnet run --project "$project" -c Release --no-build -- --filter '*' --out docs/benchmarks
+fi
 dotnet run --project "$project" -c Release --no-build -- --overload --out docs/benchmarks
 
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//'), $(uname -s) $(uname -r), .NET SDK $(dotnet --version)"

@@ -138,6 +138,7 @@ public static class Overload
     private static void Plot(List<OverloadResult> results, string path)
     {
         var plot = new Plot();
+        plot.Add.Palette = new ScottPlot.Palettes.Category20();
         foreach (var group in results.GroupBy(r => r.Scenario))
         {
             double[] xs = group.Select(r => r.Items / 1e6).ToArray();
@@ -145,6 +146,7 @@ public static class Overload
             var line = plot.Add.Scatter(xs, ys);
             line.LegendText = group.Key;
             line.LineWidth = Scenario.Named(group.Key).Ours ? 2 : 3;
+            line.LinePattern = Scenario.Named(group.Key).Ours ? LinePattern.Solid : LinePattern.Dashed;
             line.MarkerSize = 8;
         }
 
