@@ -21,6 +21,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">A scheduler to run the pump and resume the consumer synchronously (virtual time); null for the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the source's items, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> With <see cref="BufferOverflow.Wait"/> the pump does not call the source's
@@ -45,12 +49,13 @@ public static partial class AsyncEnumerableBackpressure
         BufferOverflow overflow = BufferOverflow.Wait,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Check.Overflow(overflow, pushSource: false, nameof(overflow));
 
-        return new PumpOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters));
+        return new PumpOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters, name));
     }
 }

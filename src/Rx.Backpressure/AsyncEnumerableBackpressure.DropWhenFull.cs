@@ -19,6 +19,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">A scheduler to run the pump and resume the consumer synchronously (virtual time); null for the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the items that found room, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> None: the source is never paused.</para>
@@ -37,11 +41,12 @@ public static partial class AsyncEnumerableBackpressure
         int capacity,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
 
-        return new PumpOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters));
+        return new PumpOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters, name));
     }
 }

@@ -20,6 +20,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">The scheduler for the window timers, the pump and resuming the consumer synchronously; null for Rx's default scheduler and the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the buffered items and samples, in source order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> None: the source is never paused. At most <paramref name="capacity"/> items plus one
@@ -41,12 +45,13 @@ public static partial class AsyncEnumerableBackpressure
         TimeSpan? period = null,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Check.Period(period, nameof(period));
 
-        return new PumpOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters));
+        return new PumpOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters, name));
     }
 }

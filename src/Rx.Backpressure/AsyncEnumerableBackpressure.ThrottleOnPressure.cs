@@ -22,6 +22,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="onDropped">Called once for every item still buffered when the consumer stops.</param>
     /// <param name="scheduler">A scheduler to run the pump and resume the consumer synchronously (virtual time); null for the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the source's items, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> The source's <c>MoveNextAsync</c> is not called while pressure is on. Only transitions
@@ -44,11 +48,12 @@ public static partial class AsyncEnumerableBackpressure
         IObserver<bool>? pressure = null,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         Check.Watermarks(highWatermark, lowWatermark);
 
-        return new PumpOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, capacity: null, BufferOverflow.Wait, onDropped, scheduler, counters));
+        return new PumpOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, capacity: null, BufferOverflow.Wait, onDropped, scheduler, counters, name));
     }
 }

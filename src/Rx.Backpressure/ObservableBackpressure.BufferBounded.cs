@@ -23,6 +23,10 @@ public static partial class ObservableBackpressure
     /// delivers the item; null for the default, which resumes the consumer on the thread pool.
     /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the source's items, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> None is signalled; a push source cannot be slowed. A consumer already waiting
@@ -48,12 +52,13 @@ public static partial class ObservableBackpressure
         BufferOverflow overflow = BufferOverflow.Error,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Check.Overflow(overflow, pushSource: true, nameof(overflow));
 
-        return new ObservableOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters));
+        return new ObservableOperator<T>(source, BufferPolicy<T>.BufferBounded(capacity, overflow, onDropped, scheduler, counters, name));
     }
 }

@@ -19,6 +19,10 @@ public static partial class ObservableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">A scheduler to resume the consumer synchronously (virtual time); null to resume it on the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the items that found room, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> None is signalled. A consumer already waiting receives an arrival directly.</para>
@@ -38,11 +42,12 @@ public static partial class ObservableBackpressure
         int capacity,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
 
-        return new ObservableOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters));
+        return new ObservableOperator<T>(source, BufferPolicy<T>.DropWhenFull(capacity, onDropped, scheduler, counters, name));
     }
 }

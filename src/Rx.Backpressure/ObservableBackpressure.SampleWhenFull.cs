@@ -23,6 +23,10 @@ public static partial class ObservableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">The scheduler for the window timers and for resuming the consumer synchronously; null for Rx's default scheduler and thread-pool resumption.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the buffered items and samples, in source order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> None is signalled. The operator holds at most <paramref name="capacity"/> items plus
@@ -45,12 +49,13 @@ public static partial class ObservableBackpressure
         TimeSpan? period = null,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Check.Period(period, nameof(period));
 
-        return new ObservableOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters));
+        return new ObservableOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters, name));
     }
 }

@@ -27,6 +27,10 @@ public static partial class ObservableBackpressure
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">A scheduler to resume the consumer synchronously (virtual time); null to resume it on the thread pool.</param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
+    /// <param name="name">
+    /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
+    /// (see <see cref="BackpressureMetrics"/>).
+    /// </param>
     /// <returns>An async sequence of the source's items, in order.</returns>
     /// <remarks>
     /// <para><b>Pressure.</b> Only transitions are published, never duplicates; nothing is published after the
@@ -55,7 +59,8 @@ public static partial class ObservableBackpressure
         BufferOverflow overflow = BufferOverflow.Error,
         Action<T>? onDropped = null,
         IScheduler? scheduler = null,
-        BackpressureCounters? counters = null)
+        BackpressureCounters? counters = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         Check.Watermarks(highWatermark, lowWatermark);
@@ -70,6 +75,6 @@ public static partial class ObservableBackpressure
 
         Check.Overflow(overflow, pushSource: true, nameof(overflow));
 
-        return new ObservableOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, bound, overflow, onDropped, scheduler, counters));
+        return new ObservableOperator<T>(source, BufferPolicy<T>.ThrottleOnPressure(highWatermark, lowWatermark, pressure, bound, overflow, onDropped, scheduler, counters, name));
     }
 }

@@ -26,6 +26,9 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The operator's configuration.</summary>
     private readonly BufferPolicy<T> _policy;
 
+    /// <summary>Where counts and metrics are reported.</summary>
+    private readonly Accounting _accounting;
+
     /// <summary>The consumer's wait for an item (or the end).</summary>
     private readonly AsyncSignal _reader;
 
@@ -101,6 +104,7 @@ internal sealed class BackpressureBuffer<T>
     {
         _policy = policy;
         _ring = new Ring<T>(policy.Capacity);
+        _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
         bool inline = policy.Scheduler is not null;
         _reader = new AsyncSignal(!inline);
         _writer = new AsyncSignal(!inline);
@@ -141,7 +145,6 @@ internal sealed class BackpressureBuffer<T>
     /// <param name="item">The item.</param>
     public void Write(T item)
     {
-        BackpressureCounters? counters = _policy.Counters;
         T dropped = default!;
         bool hasDropped = false;
         bool handOff = false;
@@ -161,7 +164,7 @@ internal sealed class BackpressureBuffer<T>
             {
                 dropped = item;
                 hasDropped = true;
-                counters?.ReceivedAndDropped();
+                _accounting.ReceivedAndDropped(DropReason.Stopped);
             }
             else if (_windowOpen)
             {
@@ -173,12 +176,12 @@ internal sealed class BackpressureBuffer<T>
                 _readerWaiting = false;
                 _current = item;
                 handOff = true;
-                counters?.ReceivedAndDelivered();
+                _accounting.ReceivedAndDelivered();
             }
             else if (_ring.Count < _ring.Capacity)
             {
                 _ring.Enqueue(item);
-                counters?.ReceivedAndBuffered();
+                _accounting.ReceivedAndBuffered();
                 pressureChanged = UpdatePressureAfterEnqueue();
             }
             else if (_policy.Sampling != SampleMode.None)
@@ -193,15 +196,18 @@ internal sealed class BackpressureBuffer<T>
             }
             else
             {
+                DropReason reason = DropReason.Overflow;
                 switch (_policy.Overflow)
                 {
                     case BufferOverflow.DropOldest:
                         dropped = _ring.DequeueHead();
                         _ring.Enqueue(item);
+                        reason = DropReason.Evicted;
                         break;
                     case BufferOverflow.DropNewest:
                         dropped = _ring.RemoveTail();
                         _ring.Enqueue(item);
+                        reason = DropReason.Evicted;
                         break;
                     case BufferOverflow.Error:
                         dropped = item;
@@ -216,7 +222,7 @@ internal sealed class BackpressureBuffer<T>
                 }
 
                 hasDropped = true;
-                counters?.ReceivedAndDropped();
+                _accounting.ReceivedAndDropped(reason);
             }
 
             AssertInvariants();
@@ -276,7 +282,7 @@ internal sealed class BackpressureBuffer<T>
             if (_ring.Count > 0)
             {
                 _current = _ring.DequeueHead();
-                _policy.Counters?.BufferedDelivered();
+                _accounting.BufferedDelivered();
                 if (_hasPending && !_windowOpen)
                 {
                     // Latest wins: the pending sample takes the freed slot.
@@ -295,7 +301,7 @@ internal sealed class BackpressureBuffer<T>
                 _current = _pending;
                 _pending = default!;
                 _hasPending = false;
-                _policy.Counters?.BufferedDelivered();
+                _accounting.BufferedDelivered();
                 wakeWriter = _writerWaiting && CanWrite();
                 _writerWaiting &= !wakeWriter;
                 result = new ValueTask<bool>(true);
@@ -398,7 +404,13 @@ internal sealed class BackpressureBuffer<T>
             }
 
             upstream = TakeUpstreamLocked();
-            _policy.Counters?.BufferedDropped(leftOver.Length + (hadPending ? 1 : 0));
+            _accounting.BufferedDropped(leftOver.Length + (hadPending ? 1 : 0), DropReason.Stopped);
+            if (_pressureOn)
+            {
+                // The operator publishes nothing after the consumer stopped, but the metric must not stay raised.
+                _pressureOn = false;
+                _accounting.Pressure(false);
+            }
         }
 
         upstream?.Dispose();
@@ -463,11 +475,11 @@ internal sealed class BackpressureBuffer<T>
         {
             dropped = _pending;
             hasDropped = true;
-            _policy.Counters?.ReceivedAndDropped();
+            _accounting.ReceivedAndDropped(DropReason.Replaced);
         }
         else
         {
-            _policy.Counters?.ReceivedAndBuffered();
+            _accounting.ReceivedAndBuffered();
         }
 
         _pending = item;
@@ -483,7 +495,7 @@ internal sealed class BackpressureBuffer<T>
         {
             _pressureOn = true;
             _pressureDecided++;
-            _policy.Counters?.PressureOn();
+            _accounting.Pressure(true);
             (_policy.Pressure as IPressureDecision)?.PressureDecided(true);
             return true;
         }
@@ -497,6 +509,7 @@ internal sealed class BackpressureBuffer<T>
         {
             _pressureOn = false;
             _pressureDecided++;
+            _accounting.Pressure(false);
             (_policy.Pressure as IPressureDecision)?.PressureDecided(false);
             return true;
         }
@@ -554,7 +567,7 @@ internal sealed class BackpressureBuffer<T>
                     _current = _pending;
                     _pending = default!;
                     _hasPending = false;
-                    _policy.Counters?.BufferedDelivered();
+                    _accounting.BufferedDelivered();
                 }
                 else
                 {
@@ -659,7 +672,7 @@ internal sealed class BackpressureBuffer<T>
                     _readerWaiting = false;
                     _current = _pending;
                     handOff = true;
-                    _policy.Counters?.BufferedDelivered();
+                    _accounting.BufferedDelivered();
                 }
                 else if (_ring.Capacity == 0)
                 {
@@ -673,7 +686,7 @@ internal sealed class BackpressureBuffer<T>
                     {
                         evicted = _ring.DequeueHead();
                         hasEvicted = true;
-                        _policy.Counters?.BufferedDropped(1);
+                        _accounting.BufferedDropped(1, DropReason.Evicted);
                     }
 
                     _ring.Enqueue(_pending);

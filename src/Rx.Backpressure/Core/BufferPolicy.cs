@@ -47,6 +47,9 @@ internal sealed class BufferPolicy<T>
     /// <summary>Gets the shared counters, if the caller asked for them.</summary>
     public BackpressureCounters? Counters { get; init; }
 
+    /// <summary>Gets the caller's name for the pipeline, for the metrics' pipeline tag; null for none.</summary>
+    public string? PipelineName { get; init; }
+
     /// <summary>Gets the name of the operator, for messages.</summary>
     public required string OperatorName { get; init; }
 
@@ -56,8 +59,9 @@ internal sealed class BufferPolicy<T>
     /// <param name="onDropped">The drop callback.</param>
     /// <param name="scheduler">The scheduler, or null.</param>
     /// <param name="counters">The counters, or null.</param>
+    /// <param name="name">The pipeline's name for metrics, or null.</param>
     /// <returns>The policy.</returns>
-    public static BufferPolicy<T> BufferBounded(int capacity, BufferOverflow overflow, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    public static BufferPolicy<T> BufferBounded(int capacity, BufferOverflow overflow, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters, string? name) => new()
     {
         OperatorName = nameof(BufferBounded),
         Capacity = capacity,
@@ -66,6 +70,7 @@ internal sealed class BufferPolicy<T>
         OnDropped = onDropped,
         Scheduler = scheduler,
         Counters = counters,
+        PipelineName = name,
     };
 
     /// <summary>The policy of DropWhenFull: the arrival is the victim.</summary>
@@ -73,8 +78,9 @@ internal sealed class BufferPolicy<T>
     /// <param name="onDropped">The drop callback.</param>
     /// <param name="scheduler">The scheduler, or null.</param>
     /// <param name="counters">The counters, or null.</param>
+    /// <param name="name">The pipeline's name for metrics, or null.</param>
     /// <returns>The policy.</returns>
-    public static BufferPolicy<T> DropWhenFull(int capacity, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    public static BufferPolicy<T> DropWhenFull(int capacity, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters, string? name) => new()
     {
         OperatorName = nameof(DropWhenFull),
         Capacity = capacity,
@@ -82,6 +88,7 @@ internal sealed class BufferPolicy<T>
         OnDropped = onDropped,
         Scheduler = scheduler,
         Counters = counters,
+        PipelineName = name,
     };
 
     /// <summary>The policy of SampleWhenFull: latest-wins without a period, windowed with one.</summary>
@@ -90,8 +97,9 @@ internal sealed class BufferPolicy<T>
     /// <param name="onDropped">The drop callback.</param>
     /// <param name="scheduler">The scheduler, or null.</param>
     /// <param name="counters">The counters, or null.</param>
+    /// <param name="name">The pipeline's name for metrics, or null.</param>
     /// <returns>The policy.</returns>
-    public static BufferPolicy<T> SampleWhenFull(int capacity, TimeSpan? period, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters) => new()
+    public static BufferPolicy<T> SampleWhenFull(int capacity, TimeSpan? period, Action<T>? onDropped, IScheduler? scheduler, BackpressureCounters? counters, string? name) => new()
     {
         OperatorName = nameof(SampleWhenFull),
         Capacity = capacity,
@@ -100,6 +108,7 @@ internal sealed class BufferPolicy<T>
         OnDropped = onDropped,
         Scheduler = scheduler,
         Counters = counters,
+        PipelineName = name,
     };
 
     /// <summary>
@@ -114,6 +123,7 @@ internal sealed class BufferPolicy<T>
     /// <param name="onDropped">The drop callback.</param>
     /// <param name="scheduler">The scheduler, or null.</param>
     /// <param name="counters">The counters, or null.</param>
+    /// <param name="name">The pipeline's name for metrics, or null.</param>
     /// <returns>The policy.</returns>
     public static BufferPolicy<T> ThrottleOnPressure(
         int highWatermark,
@@ -123,7 +133,8 @@ internal sealed class BufferPolicy<T>
         BufferOverflow overflow,
         Action<T>? onDropped,
         IScheduler? scheduler,
-        BackpressureCounters? counters) => new()
+        BackpressureCounters? counters,
+        string? name) => new()
     {
         OperatorName = nameof(ThrottleOnPressure),
         Capacity = capacity ?? highWatermark,
@@ -135,5 +146,6 @@ internal sealed class BufferPolicy<T>
         OnDropped = onDropped,
         Scheduler = scheduler,
         Counters = counters,
+        PipelineName = name,
     };
 }

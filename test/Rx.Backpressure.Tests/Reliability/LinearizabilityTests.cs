@@ -48,13 +48,13 @@ public sealed class LinearizabilityTests
 
     private static BufferPolicy<int> Create(string name, State s) => name switch
     {
-        "BufferBounded(3, DropOldest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropOldest, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        "BufferBounded(3, DropNewest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropNewest, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        "BufferBounded(2, Error)" => BufferPolicy<int>.BufferBounded(2, BufferOverflow.Error, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        "DropWhenFull(2)" => BufferPolicy<int>.DropWhenFull(2, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        "DropWhenFull(0)" => BufferPolicy<int>.DropWhenFull(0, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        "SampleWhenFull(2)" => BufferPolicy<int>.SampleWhenFull(2, null, s.Dropped, ImmediateScheduler.Instance, s.Counters),
-        _ => BufferPolicy<int>.ThrottleOnPressure(2, 1, s.Pressure, 3, BufferOverflow.DropIncoming, s.Dropped, ImmediateScheduler.Instance, s.Counters),
+        "BufferBounded(3, DropOldest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropOldest, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "BufferBounded(3, DropNewest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropNewest, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "BufferBounded(2, Error)" => BufferPolicy<int>.BufferBounded(2, BufferOverflow.Error, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "DropWhenFull(2)" => BufferPolicy<int>.DropWhenFull(2, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "DropWhenFull(0)" => BufferPolicy<int>.DropWhenFull(0, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "SampleWhenFull(2)" => BufferPolicy<int>.SampleWhenFull(2, null, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        _ => BufferPolicy<int>.ThrottleOnPressure(2, 1, s.Pressure, 3, BufferOverflow.DropIncoming, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
     };
 
     /// <summary>

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// Where one buffer reports what happened to each item: the caller's <see cref="BackpressureCounters"/>, if any,
+/// and the <c>Rx.Backpressure</c> metrics, if anyone listens. Called under the buffer's lock; no user code runs.
+/// </summary>
+internal sealed class Accounting
+{
+    /// <summary>The caller's counters, or null.</summary>
+    private readonly BackpressureCounters? _counters;
+
+    /// <summary>The operator's name, for the operator tag.</summary>
+    private readonly string _operator;
+
+    /// <summary>The caller's pipeline name, or null.</summary>
+    private readonly string? _pipeline;
+
+    /// <summary>Initializes a new instance of the <see cref="Accounting"/> class.</summary>
+    /// <param name="counters">The caller's counters, or null.</param>
+    /// <param name="operatorName">The operator's name.</param>
+    /// <param name="pipeline">The caller's pipeline name, or null.</param>
+    public Accounting(BackpressureCounters? counters, string operatorName, string? pipeline)
+    {
+        _counters = counters;
+        _operator = operatorName;
+        _pipeline = pipeline;
+    }
+
+    /// <summary>An item was accepted and is now held.</summary>
+    public void ReceivedAndBuffered()
+    {
+        _counters?.ReceivedAndBuffered();
+        Held(1);
+    }
+
+    /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
+    public void ReceivedAndDelivered()
+    {
+        _counters?.ReceivedAndDelivered();
+        Delivered();
+    }
+
+    /// <summary>An item was accepted and, at once, it or a held item was dropped (the held count is unchanged).</summary>
+    /// <param name="reason">Why.</param>
+    public void ReceivedAndDropped(DropReason reason)
+    {
+        _counters?.ReceivedAndDropped();
+        Dropped(1, reason);
+    }
+
+    /// <summary>A held item was delivered.</summary>
+    public void BufferedDelivered()
+    {
+        _counters?.BufferedDelivered();
+        Held(-1);
+        Delivered();
+    }
+
+    /// <summary>Held items were dropped.</summary>
+    /// <param name="count">How many.</param>
+    /// <param name="reason">Why.</param>
+    public void BufferedDropped(int count, DropReason reason)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        _counters?.BufferedDropped(count);
+        Held(-count);
+        Dropped(count, reason);
+    }
+
+    /// <summary>Pressure turned on or off.</summary>
+    /// <param name="on">The new state.</param>
+    public void Pressure(bool on)
+    {
+        if (on)
+        {
+            _counters?.PressureOn();
+        }
+
+        if (BackpressureTelemetry.Pressure.Enabled)
+        {
+            BackpressureTelemetry.Pressure.Add(on ? 1 : -1, Tags());
+        }
+    }
+
+    private static string ReasonName(DropReason reason) => reason switch
+    {
+        DropReason.Overflow => "overflow",
+        DropReason.Evicted => "evicted",
+        DropReason.Replaced => "replaced",
+        _ => "stopped",
+    };
+
+    private void Held(int delta)
+    {
+        if (BackpressureTelemetry.Buffered.Enabled)
+        {
+            BackpressureTelemetry.Buffered.Add(delta, Tags());
+        }
+    }
+
+    private void Delivered()
+    {
+        if (BackpressureTelemetry.Delivered.Enabled)
+        {
+            BackpressureTelemetry.Delivered.Add(1, Tags());
+        }
+    }
+
+    private void Dropped(int count, DropReason reason)
+    {
+        if (BackpressureTelemetry.Dropped.Enabled)
+        {
+            TagList tags = Tags();
+            tags.Add(BackpressureTelemetry.ReasonTag, ReasonName(reason));
+            BackpressureTelemetry.Dropped.Add(count, tags);
+        }
+    }
+
+    private TagList Tags()
+    {
+        var tags = new TagList { { BackpressureTelemetry.OperatorTag, _operator } };
+        if (_pipeline is not null)
+        {
+            tags.Add(BackpressureTelemetry.PipelineTag, _pipeline);
+        }
+
+        return tags;
+    }
+}
