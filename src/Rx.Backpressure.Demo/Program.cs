@@ -1,137 +1,85 @@
-using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.Globalization;
-using System.Linq;
-using System.Reactive.Subjects;
-using System.Threading;
-using System.Threading.Tasks;
-using Rx.Backpressure;
 using Rx.Backpressure.Demo;
+using ScottPlot;
+using Spectre.Console;
 
-int items = args.Length > 0 && int.TryParse(args[0], out int n) && n > 0 ? n : 4_000;
-var produceEvery = TimeSpan.FromMicroseconds(100);   // 10,000 items/s
-var consumeCost = TimeSpan.FromMicroseconds(500);    //  2,000 items/s: the surge is 5x what the consumer can take
-
-Console.WriteLine($"The overflowing sink: {items:N0} items pushed every {produceEvery.TotalMicroseconds:N0} µs into a consumer that needs {consumeCost.TotalMicroseconds:N0} µs each.");
-Console.WriteLine();
-Console.WriteLine($"{"operator",-46} {"produced",9} {"delivered",9} {"dropped",8} {"peak buffered",13} {"time",8}");
-
-var rows = new List<Func<Task<Row>>>
+DemoOptions? options = DemoOptions.Parse(args, Console.Error);
+if (options is null)
 {
-    () => RunBridge("Ix ToAsyncEnumerable (unbounded, for contrast)", s => System.Linq.AsyncEnumerableEx.ToAsyncEnumerable(s), null),
-    () => RunBridge("BufferBounded(256, DropOldest)", s => s.BufferBounded(256, BufferOverflow.DropOldest, counters: Counters()), null),
-    () => RunBridge("DropWhenFull(256)", s => s.DropWhenFull(256, counters: Counters()), null),
-    () => RunBridge("SampleWhenFull(16, latest)", s => s.SampleWhenFull(16, counters: Counters()), null),
-    () => RunBridge("SampleWhenFull(16, period 10 ms)", s => s.SampleWhenFull(16, TimeSpan.FromMilliseconds(10), counters: Counters()), null),
-    () =>
-    {
-        var gate = new PressureGate();
-        return RunBridge("ThrottleOnPressure(256, 64) + PressureGate", s => s.ThrottleOnPressure(256, 64, gate, counters: Counters()), gate);
-    },
-    () => RunPull("pull: BufferBounded(256, Wait)", s => s.BufferBounded(256, counters: Counters())),
-};
-
-BackpressureCounters? current = null;
-foreach (var run in rows)
-{
-    Row row = await run();
-    Console.WriteLine($"{row.Name,-46} {row.Produced,9:N0} {row.Delivered,9:N0} {row.Dropped,8:N0} {row.Peak,13:N0} {row.Time.TotalSeconds,7:N2}s");
+    Console.WriteLine(DemoOptions.Usage);
+    return args.Any(a => a is "--help" or "-h" or "-?") ? 0 : 2;
 }
 
-Console.WriteLine();
-Console.WriteLine("The unbounded bridge holds whatever the consumer has not reached yet; every Rx.Backpressure operator holds at most its bound,");
-Console.WriteLine("accounts for each item (delivered + dropped = produced), and ThrottleOnPressure / Wait lose nothing by slowing the producer.");
+AnsiConsole.MarkupLine($"[bold]The overflowing sink[/]: {options.ItemsPerRun:N0} items pushed at {options.Rate:N0}/s into a consumer that needs {options.ConsumeMicroseconds:N0} µs each ({1e6 / options.ConsumeMicroseconds:N0}/s).");
+var runs = new Runs(options).All;
+var rows = new List<Row>();
+
+if (options.Live)
+{
+    await AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        .StartAsync(async context =>
+        {
+            foreach (var (name, run) in runs)
+            {
+                var produced = context.AddTask($"{Markup.Escape(name)}: produced", maxValue: options.ItemsPerRun);
+                var delivered = context.AddTask("  delivered", maxValue: options.ItemsPerRun);
+                var progress = new RunProgress();
+                Task<Row> running = run(progress);
+                while (!running.IsCompleted)
+                {
+                    produced.Value = progress.Produced;
+                    delivered.Value = progress.Delivered;
+                    await Task.WhenAny(running, Task.Delay(100));
+                }
+
+                Row row = await running;
+                produced.Value = row.Produced;
+                delivered.Value = row.Delivered;
+                produced.StopTask();
+                delivered.StopTask();
+                rows.Add(row);
+            }
+        });
+}
+else
+{
+    foreach (var (name, run) in runs)
+    {
+        Console.WriteLine($"running {name} …");
+        rows.Add(await run(new RunProgress()));
+    }
+}
+
+var table = new Table().Border(TableBorder.Rounded)
+    .AddColumn("operator")
+    .AddColumn(new TableColumn("produced").RightAligned())
+    .AddColumn(new TableColumn("delivered").RightAligned())
+    .AddColumn(new TableColumn("dropped").RightAligned())
+    .AddColumn(new TableColumn("peak held").RightAligned())
+    .AddColumn(new TableColumn("time").RightAligned());
+foreach (Row row in rows)
+{
+    table.AddRow(Markup.Escape(row.Name), $"{row.Produced:N0}", $"{row.Delivered:N0}", $"{row.Dropped:N0}", $"{row.Peak:N0}", $"{row.Time.TotalSeconds:N2} s");
+}
+
+AnsiConsole.Write(table);
+
+var plot = new Plot();
+plot.Add.Palette = new ScottPlot.Palettes.Category10();
+foreach (Row row in rows)
+{
+    var line = plot.Add.Scatter(row.Samples.Select(s => s.Milliseconds).ToArray(), row.Samples.Select(s => (double)s.Held).ToArray());
+    line.LegendText = row.Name;
+    line.MarkerSize = 0;
+    line.LineWidth = row.Name.StartsWith("unbounded", StringComparison.Ordinal) ? 3 : 2;
+}
+
+plot.Title($"Items held between producer ({options.Rate:N0}/s) and consumer ({1e6 / options.ConsumeMicroseconds:N0}/s)");
+plot.XLabel("milliseconds since the run started");
+plot.YLabel("items held");
+plot.ShowLegend(Alignment.UpperRight);
+plot.SavePng(options.Plot, 1100, 600);
+
+AnsiConsole.MarkupLine($"Plot of items held over time: [link]{Markup.Escape(Path.GetFullPath(options.Plot))}[/]");
+AnsiConsole.MarkupLine("The unbounded bridge holds whatever the consumer has not reached yet; every Rx.Backpressure operator holds at most its bound, accounts for every item (delivered + dropped = produced), and ThrottleOnPressure / Wait lose nothing by slowing the producer.");
 return 0;
-
-BackpressureCounters Counters() => current = new BackpressureCounters();
-
-async Task<Row> RunBridge(string name, Func<IObservable<int>, IAsyncEnumerable<int>> apply, PressureGate? gate)
-{
-    current = null;
-    var subject = new Subject<int>();
-    long produced = 0;
-    long delivered = 0;
-    long peakUnbounded = 0;
-    IAsyncEnumerable<int> sequence = apply(subject);
-    var stopwatch = Stopwatch.StartNew();
-
-    var consumer = Task.Run(async () =>
-    {
-        await foreach (int item in sequence.ConfigureAwait(false))
-        {
-            Spin(consumeCost);
-            Interlocked.Increment(ref delivered);
-        }
-    });
-    while (!subject.HasObservers)
-    {
-        await Task.Yield();
-    }
-
-    var producer = Task.Run(() =>
-    {
-        long next = Stopwatch.GetTimestamp();
-        for (int i = 0; i < items; i++)
-        {
-            gate?.Wait();
-            next = Math.Max(next + Ticks(produceEvery), gate is null ? 0 : Stopwatch.GetTimestamp());
-            SpinUntil(next);
-            subject.OnNext(i);
-            long held = Interlocked.Increment(ref produced) - Interlocked.Read(ref delivered);
-            peakUnbounded = Math.Max(peakUnbounded, held);
-        }
-
-        subject.OnCompleted();
-    });
-
-    await Task.WhenAll(producer, consumer);
-    stopwatch.Stop();
-    BackpressureCounters? counters = current;
-    return counters is null
-        ? new Row(name, produced, delivered, 0, peakUnbounded, stopwatch.Elapsed)
-        : new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed);
-}
-
-async Task<Row> RunPull(string name, Func<IAsyncEnumerable<int>, IAsyncEnumerable<int>> apply)
-{
-    current = null;
-    long produced = 0;
-    var stopwatch = Stopwatch.StartNew();
-
-    async IAsyncEnumerable<int> Producer()
-    {
-        long next = Stopwatch.GetTimestamp();
-        for (int i = 0; i < items; i++)
-        {
-            next += Ticks(produceEvery);
-            SpinUntil(next);
-            Interlocked.Increment(ref produced);
-            yield return i;
-        }
-
-        await Task.CompletedTask;
-    }
-
-    await foreach (int item in apply(Producer()).ConfigureAwait(false))
-    {
-        Spin(consumeCost);
-    }
-
-    stopwatch.Stop();
-    BackpressureCounters counters = current!;
-    return new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed);
-}
-
-static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
-
-static void Spin(TimeSpan span) => SpinUntil(Stopwatch.GetTimestamp() + Ticks(span));
-
-static void SpinUntil(long timestamp)
-{
-    var spinner = default(SpinWait);
-    while (Stopwatch.GetTimestamp() < timestamp)
-    {
-        spinner.SpinOnce(sleep1Threshold: -1);
-    }
-}
