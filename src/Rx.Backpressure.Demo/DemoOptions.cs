@@ -17,6 +17,7 @@ internal sealed record DemoOptions(double Rate, double ConsumeMicroseconds, int 
           --plot <file.png>       where to write the plot of buffered items over time (default overflowing-sink.png)
           --no-live               no live progress display (also when output is redirected)
           --help                  this text
+          --diagrams <dir>        instead: render the marble diagrams of docs/ from virtual-time runs
         """;
 
     public double ItemsPerRun => Rate * Seconds;

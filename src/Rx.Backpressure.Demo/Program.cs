@@ -2,6 +2,12 @@ using Rx.Backpressure.Demo;
 using ScottPlot;
 using Spectre.Console;
 
+if (args.Length == 2 && args[0] == "--diagrams")
+{
+    Diagrams.WriteAll(args[1]);
+    return 0;
+}
+
 DemoOptions? options = DemoOptions.Parse(args, Console.Error);
 if (options is null)
 {

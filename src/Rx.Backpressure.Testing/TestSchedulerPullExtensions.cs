@@ -32,6 +32,7 @@ public static class TestSchedulerPullExtensions
     /// <param name="created">The tick at which <paramref name="create"/> is called.</param>
     /// <param name="subscribed">The tick of the first <c>MoveNextAsync</c>.</param>
     /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    /// <param name="pulls">If given, receives the tick of every <c>MoveNextAsync</c> the consumer makes (a diagram's pull lane).</param>
     /// <returns>The recorded items and end, for assertions with <see cref="ReactiveTest"/>'s <c>OnNext</c>/<c>OnCompleted</c>/<c>OnError</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> or <paramref name="create"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="processingTicks"/> is negative, or the ticks are out of order.</exception>
@@ -41,15 +42,16 @@ public static class TestSchedulerPullExtensions
         long processingTicks,
         long created = ReactiveTest.Created,
         long subscribed = ReactiveTest.Subscribed,
-        long disposed = ReactiveTest.Disposed)
+        long disposed = ReactiveTest.Disposed,
+        ICollection<long>? pulls = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(processingTicks);
-        return StartPull(scheduler, create, _ => processingTicks, created, subscribed, disposed);
+        return StartPull(scheduler, create, _ => processingTicks, created, subscribed, disposed, pulls);
     }
 
     /// <summary>
     /// Runs a pull consumer against a sequence in virtual time, with a processing cost per item; otherwise as
-    /// <see cref="StartPull{T}(TestScheduler, Func{IAsyncEnumerable{T}}, long, long, long, long)"/>.
+    /// <see cref="StartPull{T}(TestScheduler, Func{IAsyncEnumerable{T}}, long, long, long, long, ICollection{long})"/>.
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="scheduler">The virtual clock; it is run until it has no more work.</param>
@@ -58,6 +60,7 @@ public static class TestSchedulerPullExtensions
     /// <param name="created">The tick at which <paramref name="create"/> is called.</param>
     /// <param name="subscribed">The tick of the first <c>MoveNextAsync</c>.</param>
     /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    /// <param name="pulls">If given, receives the tick of every <c>MoveNextAsync</c> the consumer makes (a diagram's pull lane).</param>
     /// <returns>The recorded items and end.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scheduler"/>, <paramref name="create"/> or <paramref name="processingTicks"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The ticks are out of order.</exception>
@@ -67,7 +70,8 @@ public static class TestSchedulerPullExtensions
         Func<T, long> processingTicks,
         long created = ReactiveTest.Created,
         long subscribed = ReactiveTest.Subscribed,
-        long disposed = ReactiveTest.Disposed)
+        long disposed = ReactiveTest.Disposed,
+        ICollection<long>? pulls = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(create);
@@ -77,7 +81,7 @@ public static class TestSchedulerPullExtensions
 
         IAsyncEnumerable<T>? sequence = null;
         scheduler.ScheduleAbsolute(created, () => sequence = create());
-        ITestableObserver<T> observer = SchedulePull(scheduler, () => sequence!, processingTicks, subscribed, disposed, out VirtualConsumer<T> consumer);
+        ITestableObserver<T> observer = SchedulePull(scheduler, () => sequence!, processingTicks, subscribed, disposed, pulls, out VirtualConsumer<T> consumer);
         scheduler.StartWithoutSynchronizationContext();
 
         if (consumer.Run is { IsFaulted: true } run)
@@ -113,7 +117,7 @@ public static class TestSchedulerPullExtensions
         ArgumentNullException.ThrowIfNull(sequence);
         ArgumentNullException.ThrowIfNull(processingTicks);
         ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
-        return SchedulePull(scheduler, () => sequence, processingTicks, subscribed, disposed, out _);
+        return SchedulePull(scheduler, () => sequence, processingTicks, subscribed, disposed, null, out _);
     }
 
     /// <summary>
@@ -169,10 +173,11 @@ public static class TestSchedulerPullExtensions
         Func<T, long> processingTicks,
         long subscribed,
         long disposed,
+        ICollection<long>? pulls,
         out VirtualConsumer<T> consumer)
     {
         ITestableObserver<T> observer = scheduler.CreateObserver<T>();
-        var pull = new VirtualConsumer<T>(scheduler, observer, processingTicks);
+        var pull = new VirtualConsumer<T>(scheduler, observer, processingTicks, pulls);
         consumer = pull;
         scheduler.ScheduleAbsolute(subscribed, () => pull.Start(sequence()));
         scheduler.ScheduleAbsolute(disposed, pull.Stop);

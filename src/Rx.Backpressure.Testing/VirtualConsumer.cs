@@ -24,6 +24,9 @@ internal sealed class VirtualConsumer<T>
     /// <summary>The virtual processing time of each item.</summary>
     private readonly Func<T, long> _processingTicks;
 
+    /// <summary>Where to record the tick of every pull, if the caller asked.</summary>
+    private readonly ICollection<long>? _pulls;
+
     /// <summary>Cancels the enumerator at the stop tick.</summary>
     private readonly CancellationTokenSource _cancellation = new();
 
@@ -43,11 +46,13 @@ internal sealed class VirtualConsumer<T>
     /// <param name="scheduler">The virtual clock.</param>
     /// <param name="observer">Where to record.</param>
     /// <param name="processingTicks">The virtual processing time of each item.</param>
-    public VirtualConsumer(TestScheduler scheduler, ITestableObserver<T> observer, Func<T, long> processingTicks)
+    /// <param name="pulls">Where to record the tick of every pull, or null.</param>
+    public VirtualConsumer(TestScheduler scheduler, ITestableObserver<T> observer, Func<T, long> processingTicks, ICollection<long>? pulls)
     {
         _scheduler = scheduler;
         _observer = observer;
         _processingTicks = processingTicks;
+        _pulls = pulls;
     }
 
     /// <summary>Gets the consumer's run, once started.</summary>
@@ -79,6 +84,7 @@ internal sealed class VirtualConsumer<T>
             while (!_stopping)
             {
                 bool hasItem;
+                _pulls?.Add(_scheduler.Clock);
                 try
                 {
                     hasItem = await enumerator.MoveNextAsync().ConfigureAwait(false);
