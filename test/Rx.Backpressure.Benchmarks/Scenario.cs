@@ -68,17 +68,20 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
     {
         var subject = new Subject<int>();
         Task<Outcome> consumer = Consume(apply(subject), slow);   // subscribes on its first MoveNextAsync, synchronously
-        await Task.Run(() =>
-        {
-            for (int i = 0; i < n; i++)
-            {
-                subject.OnNext(i);
-            }
-
-            subject.OnCompleted();
-        }).ConfigureAwait(false);
+        await PushAll(subject, n).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
+
+    /// <summary>A producer task that pushes 0..n-1 as fast as it can, then completes.</summary>
+    private static Task PushAll(Subject<int> subject, int n) => Task.Run(() =>
+    {
+        for (int i = 0; i < n; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        subject.OnCompleted();
+    });
 
     private static async Task<Outcome> BridgeThrottle(int n, bool slow)
     {
@@ -141,15 +144,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         using var subscription = subject.Subscribe(x => channel.Writer.TryWrite(x), () => channel.Writer.Complete());
         Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
-        await Task.Run(() =>
-        {
-            for (int i = 0; i < n; i++)
-            {
-                subject.OnNext(i);
-            }
-
-            subject.OnCompleted();
-        }).ConfigureAwait(false);
+        await PushAll(subject, n).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 
@@ -185,15 +180,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
                 delivered++;
             },
             () => done.SetResult());
-        await Task.Run(() =>
-        {
-            for (int i = 0; i < n; i++)
-            {
-                subject.OnNext(i);
-            }
-
-            subject.OnCompleted();
-        }).ConfigureAwait(false);
+        await PushAll(subject, n).ConfigureAwait(false);
         await done.Task.ConfigureAwait(false);
         return new Outcome(n, delivered);
     }
