@@ -149,6 +149,9 @@ public sealed class PressureGate : IObserver<bool>, IPressureDecision
     /// <inheritdoc/>
     void IPressureDecision.PressureDecided(bool on) => Volatile.Write(ref _decidedOn, on);
 
+    /// <inheritdoc/>
+    void IPressureDecision.ConsumerStopped() => OnCompleted();
+
     private TaskCompletionSource NewRelease() =>
         new(_synchronousContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 }

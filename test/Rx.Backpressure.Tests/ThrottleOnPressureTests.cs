@@ -177,6 +177,37 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     }
 
     [Test]
+    public void ThrottleOnPressure_Bridge_ConsumerStopsWhilePressureIsOn_TheGateLetsTheProducerGo()
+    {
+        var scheduler = new TestScheduler();
+        var gate = new PressureGate(synchronousContinuations: true);
+        var counters = new BackpressureCounters();
+        var subject = new Subject<int>();
+        int pushed = 0;
+
+        async Task ProduceAsync()
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                await gate.WaitAsync();
+                subject.OnNext(i);
+                pushed++;
+            }
+        }
+
+        Task producer = null!;
+        scheduler.ScheduleAbsolute(205, () => producer = ProduceAsync());
+        var res = scheduler.StartPull(() => subject.ThrottleOnPressure(2, 0, gate, scheduler: scheduler, counters: counters), 100, disposed: 250);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(205, 1) }));
+        Assert.That(producer.IsCompletedSuccessfully, Is.True, "released at the stop, not left waiting for an 'off' that never comes");
+        Assert.That(pushed, Is.EqualTo(10));
+        Assert.That(gate.IsPressured, Is.False);
+        Assert.That(counters.Received, Is.EqualTo(3), "1 delivered, 2 buffered; later pushes go to a disposed subscription");
+        Assert.That(counters.Dropped, Is.EqualTo(2), "the buffered items were reported at the stop");
+    }
+
+    [Test]
     public void ThrottleOnPressure_Pull_SourceIsNotAskedWhilePressureIsOn()
     {
         var scheduler = new TestScheduler();

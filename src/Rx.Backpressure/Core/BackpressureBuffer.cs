@@ -378,6 +378,7 @@ internal sealed class BackpressureBuffer<T>
         bool wakeWriter;
         IDisposable? timer;
         IDisposable? upstream;
+        IPressureDecision? releaseGate = null;
 
         lock (_gate)
         {
@@ -407,14 +408,17 @@ internal sealed class BackpressureBuffer<T>
             _accounting.BufferedDropped(leftOver.Length + (hadPending ? 1 : 0), DropReason.Stopped);
             if (_pressureOn)
             {
-                // The operator publishes nothing after the consumer stopped, but the metric must not stay raised.
+                // Nothing is published after the consumer stopped, but the metric must not stay raised, and a
+                // PressureGate must not keep its producer waiting for an "off" that will never come.
                 _pressureOn = false;
                 _accounting.Pressure(false);
+                releaseGate = _policy.Pressure as IPressureDecision;
             }
         }
 
         upstream?.Dispose();
         timer?.Dispose();
+        releaseGate?.ConsumerStopped();
         if (wakeReader)
         {
             _reader.Fail(cancellation ?? new OperationCanceledException($"{_policy.OperatorName}: the enumerator was disposed while MoveNextAsync was pending."));

@@ -10,4 +10,10 @@ internal interface IPressureDecision
     /// <summary>The buffer has just decided a transition.</summary>
     /// <param name="on">True when pressure turned on, false when it turned off.</param>
     void PressureDecided(bool on);
+
+    /// <summary>
+    /// The consumer stopped while pressure was on. Nothing more will be published (DESIGN §4), so a gate must let
+    /// its waiting producer go rather than leave it waiting forever. Called after the buffer's lock is released.
+    /// </summary>
+    void ConsumerStopped();
 }

@@ -141,8 +141,6 @@ public sealed class StressTests
         var production = harness.Produce(itemsPerProducer);
         await consumer;
 
-        // Pressure is not signalled after the consumer stopped (DESIGN §4): a cooperative producer must be let go.
-        harness.Gate.OnCompleted();
         await production;
         Volatile.Write(ref done, true);
         long maxBuffered = await sampler;
