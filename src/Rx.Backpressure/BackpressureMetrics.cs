@@ -1,5 +1,3 @@
-using Rx.Backpressure.Core;
-
 namespace Rx.Backpressure;
 
 /// <summary>
@@ -19,7 +17,7 @@ namespace Rx.Backpressure;
 public static class BackpressureMetrics
 {
     /// <summary>The meter's name.</summary>
-    public const string MeterName = BackpressureTelemetry.MeterName;
+    public const string MeterName = "Rx.Backpressure";
 
     /// <summary>The counter of delivered items.</summary>
     public const string ItemsDelivered = "rx_backpressure.items.delivered";
@@ -34,11 +32,11 @@ public static class BackpressureMetrics
     public const string PressureActive = "rx_backpressure.pressure.active";
 
     /// <summary>The operator tag.</summary>
-    public const string OperatorTag = BackpressureTelemetry.OperatorTag;
+    public const string OperatorTag = "rx_backpressure.operator";
 
     /// <summary>The pipeline-name tag.</summary>
-    public const string PipelineTag = BackpressureTelemetry.PipelineTag;
+    public const string PipelineTag = "rx_backpressure.pipeline";
 
     /// <summary>The drop-reason tag.</summary>
-    public const string DropReasonTag = BackpressureTelemetry.ReasonTag;
+    public const string DropReasonTag = "rx_backpressure.drop.reason";
 }

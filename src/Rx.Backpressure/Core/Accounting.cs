@@ -117,17 +117,17 @@ internal sealed class Accounting
         if (BackpressureTelemetry.Dropped.Enabled)
         {
             TagList tags = Tags();
-            tags.Add(BackpressureTelemetry.ReasonTag, ReasonName(reason));
+            tags.Add(BackpressureMetrics.DropReasonTag, ReasonName(reason));
             BackpressureTelemetry.Dropped.Add(count, tags);
         }
     }
 
     private TagList Tags()
     {
-        var tags = new TagList { { BackpressureTelemetry.OperatorTag, _operator } };
+        var tags = new TagList { { BackpressureMetrics.OperatorTag, _operator } };
         if (_pipeline is not null)
         {
-            tags.Add(BackpressureTelemetry.PipelineTag, _pipeline);
+            tags.Add(BackpressureMetrics.PipelineTag, _pipeline);
         }
 
         return tags;

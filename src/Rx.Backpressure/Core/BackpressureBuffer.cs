@@ -113,18 +113,6 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Gets the item produced by the last read that returned true.</summary>
     public T Current => _current;
 
-    /// <summary>Gets the number of buffered items, not counting a pending sample (diagnostics).</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _ring.Count;
-            }
-        }
-    }
-
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
     public void SetUpstream(IDisposable upstream)

@@ -80,10 +80,10 @@ public sealed class DifferentialTests
             ?? Diff("drops", model.Drops, real.Drops)
             ?? Diff("pressure", model.Pressure, real.Pressure)
             ?? Diff("subscriptions", model.Subscriptions, real.Subscriptions)
-            ?? (scenario.Pull ? Diff("source requests", model.Requests.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), real.Requests.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList()) : null);
+            ?? (scenario.Pull ? Diff("source requests", model.Requests, real.Requests) : null);
     }
 
-    private static string? Diff(string what, System.Collections.Generic.List<string> expected, System.Collections.Generic.List<string> actual) =>
+    private static string? Diff<T>(string what, System.Collections.Generic.List<T> expected, System.Collections.Generic.List<T> actual) =>
         expected.SequenceEqual(actual) ? null : $"{what}: model [{string.Join(" ", expected)}] but real [{string.Join(" ", actual)}]";
 
     private static long[] Ticks(long[] gaps)

@@ -435,6 +435,4 @@ public sealed class OperatorModel
 
     public override string ToString() =>
         $"messages [{string.Join(" ", Messages)}]; drops [{string.Join(" ", Drops)}]; pressure [{string.Join(" ", Pressure)}]; subscriptions [{string.Join(" ", Subscriptions)}]";
-
-    public static IEnumerable<string> Describe(IEnumerable<long> requests) => requests.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

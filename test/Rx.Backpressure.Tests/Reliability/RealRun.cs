@@ -24,8 +24,6 @@ public sealed class RealRun
 
     public List<long> Requests { get; } = [];
 
-    public bool SchedulerDrained { get; private set; }
-
     public static RealRun Of(Scenario s)
     {
         var run = new RealRun();
@@ -82,7 +80,6 @@ public sealed class RealRun
             run.Requests.AddRange(source.Requests);
         }
 
-        run.SchedulerDrained = scheduler.IsEnabled == false;
         return run;
     }
 

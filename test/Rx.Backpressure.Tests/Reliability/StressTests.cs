@@ -68,7 +68,6 @@ public sealed class StressTests
         var harness = new Harness(producerCount, configuration.Pull);
         var counters = new BackpressureCounters();
         long droppedCalls = 0;
-        var dropped = new List<long>();
         var sequence = configuration.Apply(
             harness,
             item =>

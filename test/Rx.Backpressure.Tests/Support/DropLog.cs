@@ -17,7 +17,7 @@ public sealed class DropLog
 
     public List<Recorded<int>> Items { get; } = [];
 
-    public Func<int, Exception?>? Fail { get; set; }
+    public Func<int, Exception?>? Fail { get; }
 
     public void Add(int item)
     {
