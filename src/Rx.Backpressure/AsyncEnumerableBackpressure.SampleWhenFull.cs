@@ -50,7 +50,7 @@ public static partial class AsyncEnumerableBackpressure
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        Check.Period(period, nameof(period));
+        Check.Period(period, scheduler, nameof(period));
 
         return new PumpOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters, name));
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 
 namespace Rx.Backpressure;
@@ -13,6 +14,9 @@ namespace Rx.Backpressure;
 /// </remarks>
 public sealed class BackpressureCounters
 {
+    /// <summary>Items dropped, per <see cref="DropReason"/> (indexed by the reason's value).</summary>
+    private readonly long[] _droppedBy = new long[4];
+
     /// <summary>Items accepted from the source.</summary>
     private long _received;
 
@@ -49,9 +53,23 @@ public sealed class BackpressureCounters
     /// <summary>Gets how many times pressure turned on (ThrottleOnPressure only).</summary>
     public long PressureOnCount => Volatile.Read(ref _pressureOnCount);
 
+    /// <summary>Gets the number of items dropped for one reason; the reasons add up to <see cref="Dropped"/>.</summary>
+    /// <param name="reason">The reason.</param>
+    /// <returns>How many items were dropped for <paramref name="reason"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reason"/> is not a defined value.</exception>
+    public long DroppedBy(DropReason reason)
+    {
+        if ((uint)reason >= (uint)_droppedBy.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(reason), reason, "Not a defined DropReason value.");
+        }
+
+        return Volatile.Read(ref _droppedBy[(int)reason]);
+    }
+
     /// <inheritdoc/>
     public override string ToString() =>
-        $"received {Received}, delivered {Delivered}, dropped {Dropped}, buffered {Buffered} (peak {PeakBuffered})";
+        $"received {Received}, delivered {Delivered}, dropped {Dropped} (overflow {DroppedBy(DropReason.Overflow)}, evicted {DroppedBy(DropReason.Evicted)}, replaced {DroppedBy(DropReason.Replaced)}, stopped {DroppedBy(DropReason.Stopped)}), buffered {Buffered} (peak {PeakBuffered})";
 
     /// <summary>An item was accepted and is now held.</summary>
     internal void ReceivedAndBuffered()
@@ -68,10 +86,12 @@ public sealed class BackpressureCounters
     }
 
     /// <summary>An item was accepted and dropped at once.</summary>
-    internal void ReceivedAndDropped()
+    /// <param name="reason">Why.</param>
+    internal void ReceivedAndDropped(DropReason reason)
     {
         Interlocked.Increment(ref _received);
         Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _droppedBy[(int)reason]);
     }
 
     /// <summary>A held item was delivered.</summary>
@@ -83,10 +103,12 @@ public sealed class BackpressureCounters
 
     /// <summary>Held items were dropped.</summary>
     /// <param name="count">How many.</param>
-    internal void BufferedDropped(int count)
+    /// <param name="reason">Why.</param>
+    internal void BufferedDropped(int count, DropReason reason)
     {
         Interlocked.Add(ref _buffered, -count);
         Interlocked.Add(ref _dropped, count);
+        Interlocked.Add(ref _droppedBy[(int)reason], count);
     }
 
     /// <summary>Pressure turned on.</summary>

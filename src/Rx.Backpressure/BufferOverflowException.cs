@@ -32,10 +32,23 @@ public sealed class BufferOverflowException : Exception
     /// <summary>Initializes a new instance of the <see cref="BufferOverflowException"/> class for a buffer of the given capacity.</summary>
     /// <param name="capacity">The capacity of the buffer that overflowed.</param>
     public BufferOverflowException(int capacity)
+        : this(capacity, null)
+    {
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="BufferOverflowException"/> class for a buffer of the given capacity,
+    /// with a fault that met the overflow (for example <c>onDropped</c> throwing for the overflowing item).
+    /// </summary>
+    /// <param name="capacity">The capacity of the buffer that overflowed.</param>
+    /// <param name="innerException">The fault that met the overflow, or null.</param>
+    public BufferOverflowException(int capacity, Exception? innerException)
         : base(
             $"The bounded buffer (capacity {capacity}) was full when another item arrived. " +
             "Raise the capacity, pick a drop policy (BufferOverflow.DropOldest, DropNewest, DropIncoming), " +
-            "or slow the producer with ThrottleOnPressure.")
+            "or slow the producer with ThrottleOnPressure." +
+            (innerException is null ? string.Empty : " Reporting the overflowing item to onDropped also failed: see InnerException."),
+            innerException)
     {
         Capacity = capacity;
     }

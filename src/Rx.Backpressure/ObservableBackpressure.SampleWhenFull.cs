@@ -54,7 +54,7 @@ public static partial class ObservableBackpressure
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        Check.Period(period, nameof(period));
+        Check.Period(period, scheduler, nameof(period));
 
         return new ObservableOperator<T>(source, BufferPolicy<T>.SampleWhenFull(capacity, period, onDropped, scheduler, counters, name));
     }

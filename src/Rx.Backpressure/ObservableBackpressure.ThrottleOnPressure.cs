@@ -22,7 +22,7 @@ public static partial class ObservableBackpressure
     /// Receives the transitions (true: slow down; false: go on), synchronously at the moment they happen; for
     /// example a <see cref="PressureGate"/> the producer waits on. Never completed or failed by the operator.
     /// </param>
-    /// <param name="capacity">The hard bound for a producer that ignores the signal, at least <paramref name="highWatermark"/>; null for twice the high watermark.</param>
+    /// <param name="capacity">The hard bound for a producer that ignores the signal, at least <paramref name="highWatermark"/>; null for twice the high watermark (at most <see cref="int.MaxValue"/>).</param>
     /// <param name="overflow">What happens at the hard bound; <see cref="BufferOverflow.Wait"/> is not allowed for a push source.</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">A scheduler to resume the consumer synchronously (virtual time); null to resume it on the thread pool.</param>
@@ -64,7 +64,7 @@ public static partial class ObservableBackpressure
     {
         ArgumentNullException.ThrowIfNull(source);
         Check.Watermarks(highWatermark, lowWatermark);
-        int bound = capacity ?? checked(2 * highWatermark);
+        int bound = capacity ?? (int)Math.Min(2L * highWatermark, int.MaxValue);
         if (bound < highWatermark)
         {
             throw new ArgumentOutOfRangeException(

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.Backpressure.Core;
@@ -10,6 +11,15 @@ namespace Rx.Backpressure;
 /// <c>pressure</c>, and have the producer call <see cref="WaitAsync"/> (or <see cref="Wait"/> on a dedicated
 /// thread) before pushing, so it pauses while pressure is on.
 /// </summary>
+/// <remarks>
+/// <para>The gate follows each enumeration's pressure the moment the operator decides a transition, not when the
+/// transition is published, so a decision can never be lost between the two: the producer that causes "on" is
+/// stopped before its push returns, and the gate opens when pressure turns off <i>and</i> whenever the enumeration
+/// ends for any reason (completion, error, dispose, cancellation).</para>
+/// <para>One gate may serve several enumerations (a fan-out paced by its slowest consumer): it is shut while any
+/// of them is under pressure. It can also be driven by hand through <see cref="OnNext"/>; pressure published that
+/// way counts as one more source of pressure, cleared by <see cref="OnCompleted"/> or <see cref="OnError"/>.</para>
+/// </remarks>
 /// <example>
 /// <code>
 /// var gate = new PressureGate();
@@ -21,22 +31,19 @@ namespace Rx.Backpressure;
 /// </example>
 public sealed class PressureGate : IObserver<bool>, IPressureDecision
 {
-    /// <summary>Guards <see cref="_isPressured"/> and <see cref="_released"/>.</summary>
+    /// <summary>Guards every mutable field below.</summary>
     private readonly Lock _gate = new();
 
-    /// <summary>Whether waiters resume on the thread that turns pressure off (virtual time) instead of the thread pool.</summary>
+    /// <summary>Whether waiters resume on the thread that opens the gate (virtual time) instead of the thread pool.</summary>
     private readonly bool _synchronousContinuations;
 
-    /// <summary>Whether pressure is on, as published in order through <see cref="OnNext"/>.</summary>
-    private bool _isPressured;
+    /// <summary>How many enumerations have decided "on" and not yet "off" (nor ended).</summary>
+    private int _pressuredEnumerations;
 
-    /// <summary>
-    /// The latest transition the operator decided, set the moment it is decided. Publication can lag behind it when
-    /// another thread is publishing; waiting on either keeps the producer that caused "on" from pushing past it.
-    /// </summary>
-    private bool _decidedOn;
+    /// <summary>Whether pressure was published "on" through <see cref="OnNext"/> by anything other than this library's operators.</summary>
+    private bool _publishedOn;
 
-    /// <summary>Completed when pressure turns off; null while it is off.</summary>
+    /// <summary>Completed when the gate opens; created by the first waiter while it is shut, null otherwise.</summary>
     private TaskCompletionSource? _released;
 
     /// <summary>Initializes a new instance of the <see cref="PressureGate"/> class; waiters resume on the thread pool.</summary>
@@ -47,7 +54,7 @@ public sealed class PressureGate : IObserver<bool>, IPressureDecision
 
     /// <summary>Initializes a new instance of the <see cref="PressureGate"/> class.</summary>
     /// <param name="synchronousContinuations">
-    /// True to resume waiters synchronously on the thread that turns pressure off (use under a virtual-time
+    /// True to resume waiters synchronously on the thread that opens the gate (use under a virtual-time
     /// scheduler); false to resume them on the thread pool, so the consumer never runs the producer's loop.
     /// </param>
     public PressureGate(bool synchronousContinuations)
@@ -62,10 +69,13 @@ public sealed class PressureGate : IObserver<bool>, IPressureDecision
         {
             lock (_gate)
             {
-                return _isPressured || Volatile.Read(ref _decidedOn);
+                return IsShutLocked;
             }
         }
     }
+
+    /// <summary>Gets a value indicating whether any source of pressure is on. Read under the gate.</summary>
+    private bool IsShutLocked => _pressuredEnumerations > 0 || _publishedOn;
 
     /// <summary>Returns a task that completes when pressure is off (at once if it is off now).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -76,12 +86,12 @@ public sealed class PressureGate : IObserver<bool>, IPressureDecision
         Task released;
         lock (_gate)
         {
-            if (!_isPressured && !Volatile.Read(ref _decidedOn))
+            if (!IsShutLocked)
             {
                 return default;
             }
 
-            _released ??= NewRelease();
+            _released ??= new TaskCompletionSource(_synchronousContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
             released = _released.Task;
         }
 
@@ -100,58 +110,50 @@ public sealed class PressureGate : IObserver<bool>, IPressureDecision
         }
     }
 
-    /// <summary>Records a pressure transition.</summary>
+    /// <summary>
+    /// Records pressure published by hand (this library's operators tell the gate directly and do not call this).
+    /// </summary>
     /// <param name="value">True when pressure turns on, false when it turns off.</param>
     public void OnNext(bool value)
-    {
-        TaskCompletionSource? release = null;
-        lock (_gate)
-        {
-            if (value == _isPressured)
-            {
-                return;
-            }
-
-            _isPressured = value;
-            if (value)
-            {
-                _released ??= NewRelease();
-            }
-            else
-            {
-                release = _released;
-                _released = null;
-            }
-        }
-
-        release?.TrySetResult();
-    }
-
-    /// <summary>Opens the gate (pressure off, decided or published): a finished pressure source must not leave the producer waiting.</summary>
-    /// <param name="error">Ignored.</param>
-    public void OnError(Exception error) => OnCompleted();
-
-    /// <summary>Opens the gate (pressure off, decided or published): a finished pressure source must not leave the producer waiting.</summary>
-    public void OnCompleted()
     {
         TaskCompletionSource? release;
         lock (_gate)
         {
-            _isPressured = false;
-            Volatile.Write(ref _decidedOn, false);
-            release = _released;
-            _released = null;
+            _publishedOn = value;
+            release = TakeReleaseIfOpenLocked();
         }
 
         release?.TrySetResult();
     }
 
-    /// <inheritdoc/>
-    void IPressureDecision.PressureDecided(bool on) => Volatile.Write(ref _decidedOn, on);
+    /// <summary>Clears pressure published by hand: a finished pressure source must not leave the producer waiting.</summary>
+    /// <param name="error">Ignored.</param>
+    public void OnError(Exception error) => OnNext(false);
+
+    /// <summary>Clears pressure published by hand: a finished pressure source must not leave the producer waiting.</summary>
+    public void OnCompleted() => OnNext(false);
 
     /// <inheritdoc/>
-    void IPressureDecision.ConsumerStopped() => OnCompleted();
+    TaskCompletionSource? IPressureDecision.PressureDecided(bool on)
+    {
+        lock (_gate)
+        {
+            _pressuredEnumerations += on ? 1 : -1;
+            Debug.Assert(_pressuredEnumerations >= 0, "more 'off' decisions than 'on' ones");
+            return on ? null : TakeReleaseIfOpenLocked();
+        }
+    }
 
-    private TaskCompletionSource NewRelease() =>
-        new(_synchronousContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Takes the waiters' release if the gate is open now. Call under the gate.</summary>
+    private TaskCompletionSource? TakeReleaseIfOpenLocked()
+    {
+        if (IsShutLocked)
+        {
+            return null;
+        }
+
+        TaskCompletionSource? release = _released;
+        _released = null;
+        return release;
+    }
 }

@@ -81,10 +81,11 @@ public sealed class SampleWhenFullTests : ReactiveTest
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 50);
 
-        // 3 opens a window [212, 222); 4 replaces 3; at 222 the buffer is still full: 2 is evicted and 4 admitted.
-        // 5 opens the next window [225, 235); 6 replaces 5; at 235 4 is evicted and 6 admitted.
+        // 3 opens a window [212, 222); 4 replaces 3; at 222 the buffer is still full: 2 is evicted and 4 admitted,
+        // and the surge goes on: the next window [222, 232) opens at once. 5 becomes its sample, 6 replaces 5; at 232
+        // 4 is evicted and 6 admitted; the window [232, 242) closes empty and ends the surge.
         Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 6), OnCompleted<int>(310) }));
-        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(215, 3), new Recorded<int>(222, 2), new Recorded<int>(230, 5), new Recorded<int>(235, 4) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(215, 3), new Recorded<int>(222, 2), new Recorded<int>(230, 5), new Recorded<int>(232, 4) }));
     }
 
     [Test]

@@ -46,7 +46,7 @@ internal sealed class Accounting
     /// <param name="reason">Why.</param>
     public void ReceivedAndDropped(DropReason reason)
     {
-        _counters?.ReceivedAndDropped();
+        _counters?.ReceivedAndDropped(reason);
         Dropped(1, reason);
     }
 
@@ -68,7 +68,7 @@ internal sealed class Accounting
             return;
         }
 
-        _counters?.BufferedDropped(count);
+        _counters?.BufferedDropped(count, reason);
         Held(-count);
         Dropped(count, reason);
     }

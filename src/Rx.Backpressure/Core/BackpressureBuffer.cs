@@ -8,14 +8,17 @@ using System.Threading.Tasks;
 namespace Rx.Backpressure.Core;
 
 /// <summary>
-/// The one bounded buffer behind every operator and both shapes: a ring of exactly <c>capacity</c> slots, an
-/// optional pending sample, the overflow policy, pressure watermarks, and two single-waiter signals (the
-/// consumer waiting for an item, the pump waiting for room).
+/// The one bounded buffer behind every operator and both shapes: a ring bounded by exactly <c>capacity</c>
+/// (its storage grows with the items held), an optional pending sample, the overflow policy, pressure watermarks,
+/// and two single-waiter signals (the consumer waiting for an item, the pump waiting for room).
 /// </summary>
 /// <remarks>
-/// One gate guards all state. Decisions are made under the gate; everything that runs user code or may
-/// re-enter — <c>onDropped</c>, the pressure observer, waking a waiter, disposing the upstream, scheduling a
-/// timer — runs after it is released.
+/// <para>One gate guards all state. Decisions are made under the gate; everything that runs user code or may
+/// re-enter — <c>onDropped</c>, the pressure observer, waking a waiter, disposing the upstream, scheduling or
+/// disposing a timer — runs after it is released.</para>
+/// <para>Whatever that code throws is caught: the producer never receives it, every waiter is still woken and every
+/// undelivered item still reaches <c>onDropped</c>. It becomes the sequence's error (after the buffered items), or
+/// it is thrown from <c>DisposeAsync</c> when the consumer was stopping.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class BackpressureBuffer<T>
@@ -35,6 +38,12 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The pump's wait for room or for pressure to turn off (pull shape).</summary>
     private readonly AsyncSignal _writer;
 
+    /// <summary>The pressure observer when it follows decisions (<see cref="PressureGate"/>); null otherwise.</summary>
+    private readonly IPressureDecision? _pressureDecisions;
+
+    /// <summary>The pressure observer when it is published to in order (any other observer); null otherwise.</summary>
+    private readonly IObserver<bool>? _pressurePublication;
+
     /// <summary>The buffered items, oldest first.</summary>
     private Ring<T> _ring;
 
@@ -44,7 +53,13 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The pending sample, valid when <see cref="_hasPending"/>.</summary>
     private T _pending = default!;
 
-    /// <summary>Whether a sampling window is open (periodic SampleWhenFull).</summary>
+    /// <summary>
+    /// Whether the pending sample was admitted by a window that closed while no slot could take it (capacity 0): it
+    /// goes to the next pull even though the next window is already open.
+    /// </summary>
+    private bool _pendingAdmitted;
+
+    /// <summary>Whether a sampling window is open (periodic SampleWhenFull): arrivals replace the pending sample.</summary>
     private bool _windowOpen;
 
     /// <summary>Identifies the current window, so a late timer of an earlier window does nothing.</summary>
@@ -65,6 +80,12 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>No more items will be accepted (the source ended, the operator failed, or the consumer stopped).</summary>
     private bool _terminal;
 
+    /// <summary>
+    /// The end is decided but not yet known to the consumer: the upstream is being disposed (or the overflowing item
+    /// reported) outside the gate, and what they throw may still become the sequence's error. A reader waits.
+    /// </summary>
+    private bool _settling;
+
     /// <summary>The source itself signalled its end: later <c>OnNext</c> calls are ignored.</summary>
     private bool _sourceEnded;
 
@@ -79,6 +100,9 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>Why the consumer stopped, when it was cancelled; null after a plain dispose.</summary>
     private OperationCanceledException? _cancellation;
+
+    /// <summary>A fault that happened after the consumer stopped (a late upstream dispose); thrown from <c>DisposeAsync</c> if still there.</summary>
+    private Exception? _lateFault;
 
     /// <summary>The source subscription, or the pump's cancellation.</summary>
     private IDisposable? _upstream;
@@ -95,8 +119,11 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Pressure transitions already published to the observer.</summary>
     private long _pressurePublished;
 
-    /// <summary>Whether a thread is publishing pressure transitions (keeps them in order).</summary>
-    private bool _pressurePublishing;
+    /// <summary>The pressure observer threw: nothing more is published to it.</summary>
+    private bool _publicationFailed;
+
+    /// <summary>The managed thread id of the thread publishing pressure transitions, or 0 when none is.</summary>
+    private int _pressurePublisher;
 
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
@@ -105,13 +132,26 @@ internal sealed class BackpressureBuffer<T>
         _policy = policy;
         _ring = new Ring<T>(policy.Capacity);
         _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
-        bool inline = policy.Scheduler is not null;
-        _reader = new AsyncSignal(!inline);
-        _writer = new AsyncSignal(!inline);
+        _reader = new AsyncSignal(!policy.IsVirtualTime);
+        _writer = new AsyncSignal(!policy.IsVirtualTime);
+        _pressureDecisions = policy.Pressure as IPressureDecision;
+        _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
     }
 
     /// <summary>Gets the item produced by the last read that returned true.</summary>
     public T Current => _current;
+
+    /// <summary>Gets a value indicating whether the consumer stopped (dispose or cancellation).</summary>
+    public bool IsStopped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopped;
+            }
+        }
+    }
 
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
@@ -126,20 +166,23 @@ internal sealed class BackpressureBuffer<T>
             }
         }
 
-        upstream.Dispose();
+        if (Faults.TryDispose(upstream) is { } fault)
+        {
+            Fault(fault);
+        }
     }
 
-    /// <summary>Offers an item from the source (<c>OnNext</c> or the pump).</summary>
+    /// <summary>Offers an item from the source (<c>OnNext</c> or the pump). Never throws.</summary>
     /// <param name="item">The item.</param>
     public void Write(T item)
     {
         T dropped = default!;
         bool hasDropped = false;
         bool handOff = false;
+        bool overflowed = false;
         IDisposable? upstream = null;
-        bool openedWindow = false;
-        bool pressureChanged = false;
-        long windowId = 0;
+        long openedWindow = 0;
+        bool publishPressure = false;
 
         lock (_gate)
         {
@@ -166,20 +209,20 @@ internal sealed class BackpressureBuffer<T>
                 handOff = true;
                 _accounting.ReceivedAndDelivered();
             }
-            else if (_ring.Count < _ring.Capacity)
+            else if (!_ring.IsFull)
             {
                 _ring.Enqueue(item);
                 _accounting.ReceivedAndBuffered();
-                pressureChanged = UpdatePressureAfterEnqueue();
+                publishPressure = UpdatePressureAfterEnqueueLocked();
             }
             else if (_policy.Sampling != SampleMode.None)
             {
                 ReplacePendingLocked(item, ref dropped, ref hasDropped);
                 if (_policy.Sampling == SampleMode.Periodic)
                 {
+                    // The first arrival that finds the buffer full opens the first window of a surge.
                     _windowOpen = true;
-                    windowId = ++_windowId;
-                    openedWindow = true;
+                    openedWindow = ++_windowId;
                 }
             }
             else
@@ -198,9 +241,12 @@ internal sealed class BackpressureBuffer<T>
                         reason = DropReason.Evicted;
                         break;
                     case BufferOverflow.Error:
+                        // The end is settled after the upstream is disposed and the item reported, so an exception
+                        // from either travels with the BufferOverflowException.
                         dropped = item;
+                        overflowed = true;
                         _terminal = true;
-                        _error = new BufferOverflowException(_ring.Capacity);
+                        _settling = true;
                         upstream = TakeUpstreamLocked();
                         break;
                     default:
@@ -221,14 +267,18 @@ internal sealed class BackpressureBuffer<T>
             _reader.Complete(true);
         }
 
-        upstream?.Dispose();
-
-        if (openedWindow)
+        if (overflowed)
         {
-            ScheduleWindow(windowId);
+            Overflowed(upstream, dropped);
+            return;
         }
 
-        if (pressureChanged)
+        if (openedWindow != 0)
+        {
+            ScheduleWindow(openedWindow);
+        }
+
+        if (publishPressure)
         {
             PublishPressure();
         }
@@ -239,27 +289,35 @@ internal sealed class BackpressureBuffer<T>
         }
     }
 
-    /// <summary>The source completed: deliver what is held, then end.</summary>
+    /// <summary>The source completed: deliver what is held, then end. Never throws.</summary>
     public void Complete() => End(null, fromSource: true);
 
-    /// <summary>The source failed: deliver what is held, then throw <paramref name="error"/>.</summary>
+    /// <summary>The source failed: deliver what is held, then throw <paramref name="error"/>. Never throws.</summary>
     /// <param name="error">The source's exception, thrown as the same instance.</param>
     public void Fail(Exception error) => End(error, fromSource: true);
 
     /// <summary>Reads the next item into <see cref="Current"/>.</summary>
     /// <returns>True with an item; false at the end; faults with the source's error, the overflow, or cancellation.</returns>
+    /// <exception cref="InvalidOperationException">The previous read has not been awaited yet.</exception>
     public ValueTask<bool> ReadAsync()
     {
         bool wakeWriter = false;
-        bool pressureChanged = false;
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
         ValueTask<bool> result;
 
         lock (_gate)
         {
-            if (_readerWaiting || _reader.IsAwaited)
+            if (_readerWaiting)
             {
                 throw new InvalidOperationException(
                     $"{_policy.OperatorName}: MoveNextAsync was called while a previous MoveNextAsync on the same enumerator was still pending. Await each call before making the next.");
+            }
+
+            if (_reader.IsAwaited)
+            {
+                throw new InvalidOperationException(
+                    $"{_policy.OperatorName}: MoveNextAsync was called before the result of the previous MoveNextAsync on the same enumerator was awaited. Await each call before making the next.");
             }
 
             if (_stopped)
@@ -279,22 +337,18 @@ internal sealed class BackpressureBuffer<T>
                     _hasPending = false;
                 }
 
-                pressureChanged = UpdatePressureAfterDequeue();
-                wakeWriter = _writerWaiting && CanWrite();
-                _writerWaiting &= !wakeWriter;
+                publishPressure = UpdatePressureAfterDequeueLocked(ref releaseProducer);
+                wakeWriter = TakeWriterIfRoomLocked();
                 result = new ValueTask<bool>(true);
             }
-            else if (_hasPending && !_windowOpen)
+            else if (_hasPending && (!_windowOpen || _pendingAdmitted))
             {
-                _current = _pending;
-                _pending = default!;
-                _hasPending = false;
+                _current = TakePendingLocked();
                 _accounting.BufferedDelivered();
-                wakeWriter = _writerWaiting && CanWrite();
-                _writerWaiting &= !wakeWriter;
+                wakeWriter = TakeWriterIfRoomLocked();
                 result = new ValueTask<bool>(true);
             }
-            else if (_terminal)
+            else if (_terminal && !_settling)
             {
                 if (_finished || _error is null)
                 {
@@ -314,7 +368,8 @@ internal sealed class BackpressureBuffer<T>
             AssertInvariants();
         }
 
-        if (pressureChanged)
+        releaseProducer?.TrySetResult();
+        if (publishPressure)
         {
             PublishPressure();
         }
@@ -353,10 +408,11 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>
     /// The consumer stopped (<c>DisposeAsync</c>, or cancellation): dispose the upstream at once, end a pending
-    /// read with <see cref="OperationCanceledException"/>, and report every item still held to <c>onDropped</c>.
+    /// read with <see cref="OperationCanceledException"/>, release a producer waiting on pressure, and report every
+    /// item still held to <c>onDropped</c>.
     /// </summary>
     /// <param name="cancellation">The cancellation, or null for a dispose.</param>
-    /// <returns>The first exception <c>onDropped</c> threw while reporting, or null.</returns>
+    /// <returns>What disposing the upstream, or <c>onDropped</c> first, threw meanwhile (an <see cref="AggregateException"/> if both did), or null.</returns>
     public Exception? Stop(OperationCanceledException? cancellation)
     {
         T[] leftOver;
@@ -366,7 +422,7 @@ internal sealed class BackpressureBuffer<T>
         bool wakeWriter;
         IDisposable? timer;
         IDisposable? upstream;
-        IPressureDecision? releaseGate = null;
+        TaskCompletionSource? releaseProducer = null;
 
         lock (_gate)
         {
@@ -387,9 +443,7 @@ internal sealed class BackpressureBuffer<T>
             hadPending = _hasPending;
             if (hadPending)
             {
-                pending = _pending;
-                _pending = default!;
-                _hasPending = false;
+                pending = TakePendingLocked();
             }
 
             upstream = TakeUpstreamLocked();
@@ -398,15 +452,14 @@ internal sealed class BackpressureBuffer<T>
             {
                 // Nothing is published after the consumer stopped, but the metric must not stay raised, and a
                 // PressureGate must not keep its producer waiting for an "off" that will never come.
-                _pressureOn = false;
-                _accounting.Pressure(false);
-                releaseGate = _policy.Pressure as IPressureDecision;
+                SetPressureLocked(false, ref releaseProducer);
             }
         }
 
-        upstream?.Dispose();
-        timer?.Dispose();
-        releaseGate?.ConsumerStopped();
+        // Everything below runs whatever the one before it threw.
+        Exception? fault = Faults.TryDispose(upstream);
+        fault = Faults.Combine(fault, Faults.TryDispose(timer));
+        releaseProducer?.TrySetResult();
         if (wakeReader)
         {
             _reader.Fail(cancellation ?? new OperationCanceledException($"{_policy.OperatorName}: the enumerator was disposed while MoveNextAsync was pending."));
@@ -417,24 +470,37 @@ internal sealed class BackpressureBuffer<T>
             _writer.Complete(false);
         }
 
-        Exception? first = null;
+        // Every item is reported even if onDropped throws; its first exception is the one surfaced.
+        Exception? dropError = null;
         Action<T>? onDropped = _policy.OnDropped;
         if (onDropped is not null)
         {
             foreach (T item in leftOver)
             {
-                Exception? error = TryInvoke(onDropped, item);
-                first ??= error;
+                Exception? error = Faults.TryInvoke(onDropped, item);
+                dropError ??= error;
             }
 
             if (hadPending)
             {
-                Exception? error = TryInvoke(onDropped, pending);
-                first ??= error;
+                Exception? error = Faults.TryInvoke(onDropped, pending);
+                dropError ??= error;
             }
         }
 
-        return first;
+        return Faults.Combine(fault, dropError);
+    }
+
+    /// <summary>Takes a fault that happened after the consumer stopped, if any.</summary>
+    /// <returns>The fault, or null.</returns>
+    public Exception? TakeLateFault()
+    {
+        lock (_gate)
+        {
+            Exception? fault = _lateFault;
+            _lateFault = null;
+            return fault;
+        }
     }
 
     /// <summary>Returns the buffered items and the pending sample (tests and diagnostics).</summary>
@@ -447,16 +513,13 @@ internal sealed class BackpressureBuffer<T>
         }
     }
 
-    private static Exception? TryInvoke(Action<T> onDropped, T item)
+    /// <summary>Returns how many ring slots are allocated now (tests of rule 13: memory follows the items held).</summary>
+    /// <returns>The allocated length.</returns>
+    internal int AllocatedSlots()
     {
-        try
+        lock (_gate)
         {
-            onDropped(item);
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
+            return _ring.AllocatedLength;
         }
     }
 
@@ -476,37 +539,69 @@ internal sealed class BackpressureBuffer<T>
 
         _pending = item;
         _hasPending = true;
+        _pendingAdmitted = false;
+    }
+
+    /// <summary>Removes and returns the pending sample. Call under the gate.</summary>
+    private T TakePendingLocked()
+    {
+        T pending = _pending;
+        _pending = default!;
+        _hasPending = false;
+        _pendingAdmitted = false;
+        return pending;
     }
 
     /// <summary>Whether the pump may read another item: room left and pressure off. Call under the gate.</summary>
-    private bool CanWrite() => !_pressureOn && _ring.Count < _ring.Capacity;
+    private bool CanWrite() => !_pressureOn && !_ring.IsFull;
 
-    private bool UpdatePressureAfterEnqueue()
+    /// <summary>Takes the waiting pump if it may read again. Call under the gate.</summary>
+    private bool TakeWriterIfRoomLocked()
     {
-        if (_policy.HighWatermark > 0 && !_pressureOn && _ring.Count >= _policy.HighWatermark)
+        if (_writerWaiting && CanWrite())
         {
-            _pressureOn = true;
-            _pressureDecided++;
-            _accounting.Pressure(true);
-            (_policy.Pressure as IPressureDecision)?.PressureDecided(true);
+            _writerWaiting = false;
             return true;
         }
 
         return false;
     }
 
-    private bool UpdatePressureAfterDequeue()
+    /// <summary>Turns pressure on at the high watermark. Call under the gate.</summary>
+    /// <returns>Whether a transition must be published.</returns>
+    private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_pressureOn && _ring.Count <= _policy.LowWatermark)
+        if (_policy.HighWatermark > 0 && !_pressureOn && _ring.Count >= _policy.HighWatermark)
         {
-            _pressureOn = false;
-            _pressureDecided++;
-            _accounting.Pressure(false);
-            (_policy.Pressure as IPressureDecision)?.PressureDecided(false);
-            return true;
+            TaskCompletionSource? none = null;
+            SetPressureLocked(true, ref none);
+            Debug.Assert(none is null, "turning pressure on released a producer");
+            return _pressurePublication is not null;
         }
 
         return false;
+    }
+
+    /// <summary>Turns pressure off at the low watermark. Call under the gate.</summary>
+    /// <returns>Whether a transition must be published.</returns>
+    private bool UpdatePressureAfterDequeueLocked(ref TaskCompletionSource? releaseProducer)
+    {
+        if (_pressureOn && _ring.Count <= _policy.LowWatermark)
+        {
+            SetPressureLocked(false, ref releaseProducer);
+            return _pressurePublication is not null;
+        }
+
+        return false;
+    }
+
+    /// <summary>Decides a pressure transition: counts it, and tells a decision-following observer at once. Call under the gate.</summary>
+    private void SetPressureLocked(bool on, ref TaskCompletionSource? releaseProducer)
+    {
+        _pressureOn = on;
+        _pressureDecided++;
+        _accounting.Pressure(on);
+        releaseProducer = _pressureDecisions?.PressureDecided(on);
     }
 
     /// <summary>Closes the sampling window, if open, and returns its timer for disposal. Call under the gate.</summary>
@@ -515,13 +610,16 @@ internal sealed class BackpressureBuffer<T>
         IDisposable? timer = _windowTimer;
         _windowTimer = null;
         _windowOpen = false;
+        _pendingAdmitted = false;
         return timer;
     }
 
+    /// <summary>
+    /// Ends the sequence after the held items: from the source (completion or error), or because code around it
+    /// failed (a throwing <c>onDropped</c>, pressure observer or scheduler). The first end stands.
+    /// </summary>
     private void End(Exception? error, bool fromSource)
     {
-        bool wakeReader = false;
-        bool deliverPending = false;
         bool wakeWriter;
         IDisposable? timer;
         IDisposable? upstream;
@@ -544,11 +642,63 @@ internal sealed class BackpressureBuffer<T>
             }
 
             _terminal = true;
-            _error = error;
+            _settling = true;
             upstream = TakeUpstreamLocked();
 
             // The pending sample becomes deliverable at once, without waiting for its window.
             timer = CloseWindowLocked();
+            wakeWriter = _writerWaiting;
+            _writerWaiting = false;
+        }
+
+        Exception? fault = Faults.TryDispose(upstream);
+        fault = Faults.Combine(fault, Faults.TryDispose(timer));
+        if (wakeWriter)
+        {
+            _writer.Complete(false);
+        }
+
+        Settle(error, fault);
+    }
+
+    /// <summary>
+    /// The upstream was disposed at an overflow with <see cref="BufferOverflow.Error"/>: report the item, then let the
+    /// consumer see the <see cref="BufferOverflowException"/> (carrying what <c>onDropped</c> threw).
+    /// </summary>
+    private void Overflowed(IDisposable? upstream, T item)
+    {
+        Exception? fault = Faults.TryDispose(upstream);
+        Exception? dropError = _policy.OnDropped is { } onDropped ? Faults.TryInvoke(onDropped, item) : null;
+        Settle(new BufferOverflowException(_ring.Capacity, dropError), fault);
+    }
+
+    /// <summary>
+    /// Makes the decided end known to the consumer: the error (or, after a normal completion, the fault), with a
+    /// fault that meets an error kept in the error's <see cref="Exception.Data"/>; wakes a waiting reader.
+    /// </summary>
+    private void Settle(Exception? error, Exception? fault)
+    {
+        if (error is null)
+        {
+            error = fault;
+        }
+        else if (fault is not null)
+        {
+            Faults.Suppress(error, fault);
+        }
+
+        bool wakeReader = false;
+        bool deliverPending = false;
+        lock (_gate)
+        {
+            _settling = false;
+            _error = error;
+            if (_stopped)
+            {
+                _lateFault = Faults.Combine(_lateFault, fault);
+                return;
+            }
+
             if (_readerWaiting)
             {
                 _readerWaiting = false;
@@ -556,39 +706,50 @@ internal sealed class BackpressureBuffer<T>
                 if (_hasPending)
                 {
                     deliverPending = true;
-                    _current = _pending;
-                    _pending = default!;
-                    _hasPending = false;
+                    _current = TakePendingLocked();
                     _accounting.BufferedDelivered();
                 }
-                else
+                else if (_ring.Count == 0)
                 {
                     _finished = true;
                 }
+                else
+                {
+                    Debug.Fail("a reader waited while items were buffered");
+                }
             }
 
-            wakeWriter = _writerWaiting;
-            _writerWaiting = false;
+            AssertInvariants();
         }
 
-        upstream?.Dispose();
-        timer?.Dispose();
-        if (wakeWriter)
+        if (!wakeReader)
         {
-            _writer.Complete(false);
+            return;
         }
 
-        if (wakeReader)
+        if (deliverPending || error is null)
         {
-            if (deliverPending || error is null)
+            _reader.Complete(deliverPending);
+        }
+        else
+        {
+            _reader.Fail(error);
+        }
+    }
+
+    /// <summary>Code around the buffer failed: the sequence fails with <paramref name="fault"/>, or the consumer gets it from <c>DisposeAsync</c>.</summary>
+    private void Fault(Exception fault)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
             {
-                _reader.Complete(deliverPending);
-            }
-            else
-            {
-                _reader.Fail(error);
+                _lateFault = Faults.Combine(_lateFault, fault);
+                return;
             }
         }
+
+        End(fault, fromSource: false);
     }
 
     /// <summary>Marks the upstream disposed and takes it for disposal after the gate is released. Call under the gate.</summary>
@@ -602,31 +763,35 @@ internal sealed class BackpressureBuffer<T>
 
     private void ReportDropped(T item)
     {
-        Action<T>? onDropped = _policy.OnDropped;
-        if (onDropped is null)
-        {
-            return;
-        }
-
-        Exception? error = TryInvoke(onDropped, item);
-        if (error is not null)
+        if (_policy.OnDropped is { } onDropped && Faults.TryInvoke(onDropped, item) is { } error)
         {
             // A throwing callback fails the sequence like a source error; if it already ended, the first end stands.
-            End(error, fromSource: false);
+            Fault(error);
         }
     }
 
+    /// <summary>Starts the timer that closes window <paramref name="windowId"/>; a scheduler that throws fails the sequence.</summary>
     private void ScheduleWindow(long windowId)
     {
         IScheduler scheduler = _policy.Scheduler ?? DefaultScheduler.Instance;
-        IDisposable timer = scheduler.Schedule(
-            (Buffer: this, Id: windowId),
-            _policy.Period,
-            static (_, state) =>
-            {
-                state.Buffer.CloseWindow(state.Id);
-                return Disposable.Empty;
-            });
+        IDisposable timer;
+        try
+        {
+            timer = scheduler.Schedule(
+                (Buffer: this, Id: windowId),
+                _policy.Period,
+                static (_, state) =>
+                {
+                    state.Buffer.CloseWindow(state.Id);
+                    return Disposable.Empty;
+                });
+        }
+        catch (Exception ex)
+        {
+            // The window can never close: end the sequence, which delivers the pending sample before the error.
+            Fault(ex);
+            return;
+        }
 
         lock (_gate)
         {
@@ -637,16 +802,23 @@ internal sealed class BackpressureBuffer<T>
             }
         }
 
-        timer.Dispose();
+        if (Faults.TryDispose(timer) is { } fault)
+        {
+            Fault(fault);
+        }
     }
 
-    /// <summary>The window's timer fired: admit the pending sample, evicting the oldest item if still full.</summary>
+    /// <summary>
+    /// The window's timer fired. A pending sample is admitted (handed to a waiting consumer, or buffered, evicting the
+    /// oldest item if still full) and the next window opens at once: the surge is still on. A window that closes
+    /// with nothing pending ends the surge, and arrivals are buffered again while there is room.
+    /// </summary>
     private void CloseWindow(long windowId)
     {
         T evicted = default!;
         bool hasEvicted = false;
         bool handOff = false;
-        bool pressureChanged = false;
+        long nextWindow = 0;
 
         lock (_gate)
         {
@@ -655,51 +827,54 @@ internal sealed class BackpressureBuffer<T>
                 return;
             }
 
-            _windowOpen = false;
+            Debug.Assert(_policy.HighWatermark == 0, "sampling never signals pressure");
             _windowTimer = null;
-            if (_hasPending)
+            if (_hasPending && !_pendingAdmitted)
             {
                 if (_readerWaiting)
                 {
                     _readerWaiting = false;
-                    _current = _pending;
+                    _current = TakePendingLocked();
                     handOff = true;
                     _accounting.BufferedDelivered();
                 }
                 else if (_ring.Capacity == 0)
                 {
-                    // Capacity 0: the pending sample is the only storage and waits for the next pull.
-                    AssertInvariants();
-                    return;
+                    // Capacity 0: the pending sample is the only storage and goes to the next pull.
+                    _pendingAdmitted = true;
                 }
                 else
                 {
-                    if (_ring.Count == _ring.Capacity)
+                    if (_ring.IsFull)
                     {
                         evicted = _ring.DequeueHead();
                         hasEvicted = true;
                         _accounting.BufferedDropped(1, DropReason.Evicted);
                     }
 
-                    _ring.Enqueue(_pending);
-                    pressureChanged = UpdatePressureAfterEnqueue();
+                    _ring.Enqueue(TakePendingLocked());
                 }
 
-                _pending = default!;
-                _hasPending = false;
+                nextWindow = ++_windowId;
+            }
+            else
+            {
+                _windowOpen = false;
+                _pendingAdmitted = false;
             }
 
             AssertInvariants();
         }
 
+        // The next window's timer is started before the consumer resumes, so it is due exactly one period after this close.
+        if (nextWindow != 0)
+        {
+            ScheduleWindow(nextWindow);
+        }
+
         if (handOff)
         {
             _reader.Complete(true);
-        }
-
-        if (pressureChanged)
-        {
-            PublishPressure();
         }
 
         if (hasEvicted)
@@ -709,25 +884,30 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>
-    /// Publishes decided pressure transitions in order, one thread at a time, outside the gate. Nothing is
-    /// published after the consumer stopped.
+    /// Publishes decided pressure transitions to a plain observer in decision order, never overlapping, outside the
+    /// gate. A transition decided while another thread publishes is published by that thread before it returns; one
+    /// decided on the publishing thread itself (re-entrantly, from inside the observer's <c>OnNext</c>) is published
+    /// nested, right here, as a <c>Subject</c> would. Nothing is published after the consumer stopped.
     /// </summary>
     private void PublishPressure()
     {
-        IObserver<bool>? observer = _policy.Pressure;
+        IObserver<bool>? observer = _pressurePublication;
         if (observer is null)
         {
             return;
         }
 
+        int thread = Environment.CurrentManagedThreadId;
+        bool nested;
         lock (_gate)
         {
-            if (_pressurePublishing)
+            nested = _pressurePublisher == thread;
+            if (_pressurePublisher != 0 && !nested)
             {
                 return;
             }
 
-            _pressurePublishing = true;
+            _pressurePublisher = thread;
         }
 
         while (true)
@@ -735,9 +915,13 @@ internal sealed class BackpressureBuffer<T>
             bool value;
             lock (_gate)
             {
-                if (_stopped || _pressurePublished == _pressureDecided)
+                if (_stopped || _publicationFailed || _pressurePublished == _pressureDecided)
                 {
-                    _pressurePublishing = false;
+                    if (!nested)
+                    {
+                        _pressurePublisher = 0;
+                    }
+
                     return;
                 }
 
@@ -753,10 +937,15 @@ internal sealed class BackpressureBuffer<T>
             {
                 lock (_gate)
                 {
-                    _pressurePublishing = false;
+                    // Publication ends with the failure: later transitions are not published.
+                    _publicationFailed = true;
+                    if (!nested)
+                    {
+                        _pressurePublisher = 0;
+                    }
                 }
 
-                End(ex, fromSource: false);
+                Fault(ex);
                 return;
             }
         }
@@ -767,7 +956,7 @@ internal sealed class BackpressureBuffer<T>
     {
         _ring.AssertInvariants();
         Debug.Assert(!_readerWaiting || _ring.Count == 0, "a reader waits while items are buffered");
-        Debug.Assert(!_windowOpen || _hasPending, "an open window without a pending sample");
-        Debug.Assert(!_readerWaiting || !_hasPending || _windowOpen, "a reader waits while a deliverable sample is pending");
+        Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
+        Debug.Assert(!_pendingAdmitted || (_hasPending && _ring.Capacity == 0), "an admitted sample outside capacity 0");
     }
 }

@@ -22,7 +22,7 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <summary>Whether the source has been subscribed or the pump started.</summary>
     private bool _started;
 
-    /// <summary>An exception <c>onDropped</c> threw while reporting left-over items at cancellation; thrown from <see cref="DisposeAsync"/>.</summary>
+    /// <summary>What disposing the source or <c>onDropped</c> threw when the consumer cancelled; thrown from <see cref="DisposeAsync"/>.</summary>
     private Exception? _stopError;
 
     /// <summary>Initializes a new instance of the <see cref="BackpressureEnumerator{T}"/> class.</summary>
@@ -43,7 +43,8 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <inheritdoc/>
     public ValueTask<bool> MoveNextAsync()
     {
-        if (!_started)
+        // An enumerator disposed (or cancelled) before its first MoveNextAsync never starts: the stopped buffer answers.
+        if (!_started && !Buffer.IsStopped)
         {
             _started = true;
             if (_cancellationToken.IsCancellationRequested)
@@ -72,12 +73,13 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     public async ValueTask DisposeAsync()
     {
         _registration.Unregister();
-        Exception? error = Buffer.Stop(null) ?? _stopError;
+        Exception? error = Buffer.Stop(null) ?? Interlocked.Exchange(ref _stopError, null);
         if (_started)
         {
             await DisposeSourceAsync().ConfigureAwait(false);
         }
 
+        error = Faults.Combine(error, Buffer.TakeLateFault());
         if (error is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);

@@ -11,6 +11,9 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class BufferPolicy<T>
 {
+    /// <summary>The scheduler, or null.</summary>
+    private readonly IScheduler? _scheduler;
+
     /// <summary>Gets the exact number of buffer slots (0 allowed for DropWhenFull and SampleWhenFull).</summary>
     public required int Capacity { get; init; }
 
@@ -41,8 +44,23 @@ internal sealed class BufferPolicy<T>
     /// <summary>Gets the observer of pressure transitions.</summary>
     public IObserver<bool>? Pressure { get; init; }
 
-    /// <summary>Gets the scheduler for timers, the pump and consumer resumption; null for the defaults.</summary>
-    public IScheduler? Scheduler { get; init; }
+    /// <summary>Gets the scheduler: with virtual time it runs everything; a real one only runs the timers; null for the defaults.</summary>
+    public IScheduler? Scheduler
+    {
+        get => _scheduler;
+        init
+        {
+            _scheduler = value;
+            IsVirtualTime = Schedulers.IsVirtualTime(value);
+        }
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="Scheduler"/> keeps virtual time: then the consumer is resumed
+    /// synchronously by whoever delivers an item, and the pump runs inline inside the scheduler's actions. With
+    /// any other scheduler (or none) the consumer and the pump resume on the thread pool.
+    /// </summary>
+    public bool IsVirtualTime { get; private init; }
 
     /// <summary>Gets the shared counters, if the caller asked for them.</summary>
     public BackpressureCounters? Counters { get; init; }

@@ -1,4 +1,5 @@
 using System;
+using System.Reactive.Concurrency;
 
 namespace Rx.Backpressure.Core;
 
@@ -26,14 +27,31 @@ internal static class Check
         }
     }
 
-    /// <summary>Throws unless <paramref name="period"/> is null or positive.</summary>
+    /// <summary>
+    /// Throws unless <paramref name="period"/> is null, or positive and within what <paramref name="scheduler"/>
+    /// accepts as a due time (a real scheduler's timers take at most about 49.7 days; virtual time takes any).
+    /// </summary>
     /// <param name="period">The value.</param>
+    /// <param name="scheduler">The scheduler that will run the window timers (null: Rx's default scheduler).</param>
     /// <param name="paramName">The parameter's name.</param>
-    public static void Period(TimeSpan? period, string paramName)
+    public static void Period(TimeSpan? period, IScheduler? scheduler, string paramName)
     {
-        if (period is { } value && value <= TimeSpan.Zero)
+        if (period is not { } value)
+        {
+            return;
+        }
+
+        if (value <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(paramName, value, "The sampling period must be positive, or null for latest-wins sampling.");
+        }
+
+        if (value > Schedulers.MaxRealTimeDueTime && !Schedulers.IsVirtualTime(scheduler))
+        {
+            throw new ArgumentOutOfRangeException(
+                paramName,
+                value,
+                $"The sampling period must be at most {Schedulers.MaxRealTimeDueTime} with a real scheduler: its timers cannot wait longer. Only a virtual-time scheduler accepts longer periods.");
         }
     }
 

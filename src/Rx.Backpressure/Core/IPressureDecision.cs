@@ -1,19 +1,21 @@
+using System.Threading.Tasks;
+
 namespace Rx.Backpressure.Core;
 
 /// <summary>
-/// Implemented by pressure observers of this library (<see cref="PressureGate"/>) that want to know a transition
-/// the moment the buffer decides it, under the buffer's lock, before it is published in order by
-/// <see cref="System.IObserver{T}.OnNext"/>. The call must be cheap and must not run user code or continuations.
+/// Implemented by this library's pressure observers (<see cref="PressureGate"/>) that follow an enumeration's pressure
+/// by its decisions rather than by publication: the buffer tells them every transition the moment it decides it,
+/// under its lock, including the "off" it decides when the enumeration ends while pressure is on. Nothing is lost
+/// between a decision and its publication, whatever the interleaving, and one observer can follow several
+/// enumerations at once. Such observers receive no <see cref="System.IObserver{T}.OnNext"/> from the buffer.
 /// </summary>
 internal interface IPressureDecision
 {
-    /// <summary>The buffer has just decided a transition.</summary>
-    /// <param name="on">True when pressure turned on, false when it turned off.</param>
-    void PressureDecided(bool on);
-
     /// <summary>
-    /// The consumer stopped while pressure was on. Nothing more will be published (DESIGN §4), so a gate must let
-    /// its waiting producer go rather than leave it waiting forever. Called after the buffer's lock is released.
+    /// One enumeration has just decided a transition. Called under the buffer's lock: it must be cheap and must not
+    /// run user code or continuations; what it returns is completed after the lock is released.
     /// </summary>
-    void ConsumerStopped();
+    /// <param name="on">True when that enumeration's pressure turned on, false when it turned off (or it ended while on).</param>
+    /// <returns>A waiting producer's release to complete after the lock is released, or null.</returns>
+    TaskCompletionSource? PressureDecided(bool on);
 }

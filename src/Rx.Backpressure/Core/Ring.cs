@@ -1,17 +1,32 @@
+using System;
 using System.Diagnostics;
 
 namespace Rx.Backpressure.Core;
 
 /// <summary>
-/// A fixed-capacity FIFO ring of exactly the requested capacity (no rounding up). Not thread-safe: the
-/// owning <see cref="BackpressureBuffer{T}"/> guards it with its gate. A mutable struct: keep it in a field
-/// and never copy it.
+/// A FIFO ring bounded by exactly the requested capacity (no rounding up), whose storage follows the items held:
+/// it allocates nothing until the first item, doubles as items arrive up to the capacity, and gives a large
+/// array back when it empties. Not thread-safe: the owning <see cref="BackpressureBuffer{T}"/> guards it with
+/// its gate. A mutable struct: keep it in a field and never copy it.
 /// </summary>
+/// <remarks>
+/// Invariants: <c>0 ≤ Count ≤ Capacity</c>; <c>Count ≤ _items.Length ≤ max(Capacity, 0)</c>; the items are
+/// <c>_items[(_head + i) % _items.Length]</c> for <c>i &lt; Count</c>, oldest first; every other slot is default.
+/// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 internal struct Ring<T>
 {
-    /// <summary>The slots; its length is the capacity.</summary>
-    private readonly T[] _items;
+    /// <summary>The first allocation, in slots (or the capacity, if smaller).</summary>
+    internal const int InitialLength = 4;
+
+    /// <summary>Storage longer than this is released when the ring empties; shorter storage is kept for the next burst.</summary>
+    internal const int RetainedLength = 1024;
+
+    /// <summary>The bound: the ring never holds more items than this.</summary>
+    private readonly int _capacity;
+
+    /// <summary>The slots allocated so far; grows by doubling up to the capacity.</summary>
+    private T[] _items;
 
     /// <summary>Index of the oldest item.</summary>
     private int _head;
@@ -19,11 +34,12 @@ internal struct Ring<T>
     /// <summary>Number of items held.</summary>
     private int _count;
 
-    /// <summary>Initializes a new instance of the <see cref="Ring{T}"/> struct.</summary>
-    /// <param name="capacity">The exact number of slots, zero or more.</param>
+    /// <summary>Initializes a new instance of the <see cref="Ring{T}"/> struct. Allocates nothing.</summary>
+    /// <param name="capacity">The exact bound, zero or more (up to <see cref="int.MaxValue"/>).</param>
     public Ring(int capacity)
     {
-        _items = capacity == 0 ? [] : new T[capacity];
+        _capacity = capacity;
+        _items = [];
         _head = 0;
         _count = 0;
     }
@@ -31,21 +47,33 @@ internal struct Ring<T>
     /// <summary>Gets the number of items held.</summary>
     public readonly int Count => _count;
 
-    /// <summary>Gets the number of slots.</summary>
-    public readonly int Capacity => _items.Length;
+    /// <summary>Gets the bound.</summary>
+    public readonly int Capacity => _capacity;
+
+    /// <summary>Gets a value indicating whether the ring holds <see cref="Capacity"/> items.</summary>
+    public readonly bool IsFull => _count == _capacity;
+
+    /// <summary>Gets the number of slots allocated now (tests and diagnostics).</summary>
+    internal readonly int AllocatedLength => _items.Length;
 
     /// <summary>Appends an item; the ring must not be full.</summary>
     /// <param name="item">The item.</param>
     public void Enqueue(T item)
     {
-        Debug.Assert(_count < _items.Length, "Enqueue on a full ring.");
-        int index = _head + _count;
-        if (index >= _items.Length)
+        Debug.Assert(_count < _capacity, "Enqueue on a full ring.");
+        T[] items = _items;
+        if (_count == items.Length)
         {
-            index -= _items.Length;
+            items = Grow();
         }
 
-        _items[index] = item;
+        int index = _head + _count;
+        if (index >= items.Length)
+        {
+            index -= items.Length;
+        }
+
+        items[index] = item;
         _count++;
     }
 
@@ -54,10 +82,15 @@ internal struct Ring<T>
     public T DequeueHead()
     {
         Debug.Assert(_count > 0, "Dequeue on an empty ring.");
-        T item = _items[_head];
-        _items[_head] = default!;
-        _head = _head + 1 == _items.Length ? 0 : _head + 1;
-        _count--;
+        T[] items = _items;
+        T item = items[_head];
+        items[_head] = default!;
+        _head = _head + 1 == items.Length ? 0 : _head + 1;
+        if (--_count == 0)
+        {
+            Emptied();
+        }
+
         return item;
     }
 
@@ -74,7 +107,11 @@ internal struct Ring<T>
 
         T item = _items[index];
         _items[index] = default!;
-        _count--;
+        if (--_count == 0)
+        {
+            Emptied();
+        }
+
         return item;
     }
 
@@ -87,12 +124,10 @@ internal struct Ring<T>
             return [];
         }
 
-        var result = new T[_count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = DequeueHead();
-        }
-
+        T[] result = ToArray();
+        _items = [];
+        _head = 0;
+        _count = 0;
         return result;
     }
 
@@ -101,12 +136,9 @@ internal struct Ring<T>
     public readonly T[] ToArray()
     {
         var result = new T[_count];
-        for (int i = 0; i < _count; i++)
-        {
-            int index = _head + i;
-            result[i] = _items[index >= _items.Length ? index - _items.Length : index];
-        }
-
+        int first = Math.Min(_count, _items.Length - _head);
+        Array.Copy(_items, _head, result, 0, first);
+        Array.Copy(_items, 0, result, first, _count - first);
         return result;
     }
 
@@ -114,7 +146,40 @@ internal struct Ring<T>
     [Conditional("DEBUG")]
     public readonly void AssertInvariants()
     {
-        Debug.Assert(_count >= 0 && _count <= _items.Length, "count out of range");
+        Debug.Assert(_count >= 0 && _count <= _capacity, "count out of range");
+        Debug.Assert(_count <= _items.Length && _items.Length <= _capacity, "storage out of range");
         Debug.Assert(_items.Length == 0 || (_head >= 0 && _head < _items.Length), "head out of range");
+    }
+
+    /// <summary>Doubles the storage (at least <see cref="InitialLength"/>, at most the capacity), oldest item first.</summary>
+    private T[] Grow()
+    {
+        int length = _items.Length == 0 ? InitialLength : _items.Length * 2;
+        if ((uint)length > (uint)Math.Min(_capacity, Array.MaxLength))
+        {
+            length = Math.Min(_capacity, Array.MaxLength);
+        }
+
+        var items = new T[length];
+        if (_count > 0)
+        {
+            int first = Math.Min(_count, _items.Length - _head);
+            Array.Copy(_items, _head, items, 0, first);
+            Array.Copy(_items, 0, items, first, _count - first);
+        }
+
+        _items = items;
+        _head = 0;
+        return items;
+    }
+
+    /// <summary>The ring just became empty: give large storage back, so an idle buffer costs what a small one does.</summary>
+    private void Emptied()
+    {
+        _head = 0;
+        if (_items.Length > RetainedLength)
+        {
+            _items = [];
+        }
     }
 }

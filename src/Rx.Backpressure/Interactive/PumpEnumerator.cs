@@ -18,7 +18,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     /// <summary>The pull source.</summary>
     private readonly IAsyncEnumerable<T> _source;
 
-    /// <summary>Whether a scheduler was given: then the pump runs inline, inside the scheduler's actions.</summary>
+    /// <summary>Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread pool.</summary>
     private readonly bool _inline;
 
     /// <summary>Cancels the source enumerator when the buffer stops accepting items.</summary>
@@ -35,7 +35,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         : base(policy, cancellationToken)
     {
         _source = source;
-        _inline = policy.Scheduler is not null;
+        _inline = policy.IsVirtualTime;
     }
 
     /// <inheritdoc/>

@@ -26,7 +26,8 @@ internal sealed class ObservableEnumerator<T> : BackpressureEnumerator<T>, IObse
     public void OnNext(T value) => Buffer.Write(value);
 
     /// <inheritdoc/>
-    public void OnError(Exception error) => Buffer.Fail(error);
+    public void OnError(Exception error) =>
+        Buffer.Fail(error ?? new ArgumentNullException(nameof(error), "The source called OnError(null): a sequence cannot fail without an exception."));
 
     /// <inheritdoc/>
     public void OnCompleted() => Buffer.Complete();
@@ -41,6 +42,7 @@ internal sealed class ObservableEnumerator<T> : BackpressureEnumerator<T>, IObse
         }
         catch (Exception ex)
         {
+            // A throwing Subscribe fails the sequence like a source error.
             Buffer.Fail(ex);
             return;
         }

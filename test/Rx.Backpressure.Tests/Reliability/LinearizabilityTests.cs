@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Reactive.Concurrency;
 using System.Threading;
 using CsCheck;
+using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 using Rx.Backpressure.Core;
 
@@ -46,15 +46,18 @@ public sealed class LinearizabilityTests
             print: s => s.DrainAndDescribe());
     }
 
+    /// <summary>A virtual-time scheduler makes reads resume synchronously; no timer is ever scheduled on it here.</summary>
+    private static readonly TestScheduler Virtual = new();
+
     private static BufferPolicy<int> Create(string name, State s) => name switch
     {
-        "BufferBounded(3, DropOldest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropOldest, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        "BufferBounded(3, DropNewest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropNewest, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        "BufferBounded(2, Error)" => BufferPolicy<int>.BufferBounded(2, BufferOverflow.Error, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        "DropWhenFull(2)" => BufferPolicy<int>.DropWhenFull(2, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        "DropWhenFull(0)" => BufferPolicy<int>.DropWhenFull(0, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        "SampleWhenFull(2)" => BufferPolicy<int>.SampleWhenFull(2, null, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
-        _ => BufferPolicy<int>.ThrottleOnPressure(2, 1, s.Pressure, 3, BufferOverflow.DropIncoming, s.Dropped, ImmediateScheduler.Instance, s.Counters, null),
+        "BufferBounded(3, DropOldest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropOldest, s.Dropped, Virtual, s.Counters, null),
+        "BufferBounded(3, DropNewest)" => BufferPolicy<int>.BufferBounded(3, BufferOverflow.DropNewest, s.Dropped, Virtual, s.Counters, null),
+        "BufferBounded(2, Error)" => BufferPolicy<int>.BufferBounded(2, BufferOverflow.Error, s.Dropped, Virtual, s.Counters, null),
+        "DropWhenFull(2)" => BufferPolicy<int>.DropWhenFull(2, s.Dropped, Virtual, s.Counters, null),
+        "DropWhenFull(0)" => BufferPolicy<int>.DropWhenFull(0, s.Dropped, Virtual, s.Counters, null),
+        "SampleWhenFull(2)" => BufferPolicy<int>.SampleWhenFull(2, null, s.Dropped, Virtual, s.Counters, null),
+        _ => BufferPolicy<int>.ThrottleOnPressure(2, 1, s.Pressure, 3, BufferOverflow.DropIncoming, s.Dropped, Virtual, s.Counters, null),
     };
 
     /// <summary>

@@ -21,6 +21,7 @@ public sealed class OperatorModel
 
     private bool _hasPending;
     private int _pending;
+    private bool _pendingAdmitted;   // capacity 0: admitted by a closed window, deliverable while the next is open
     private bool _windowOpen;
     private int _windowId;
 
@@ -156,9 +157,7 @@ public sealed class OperatorModel
             ReplacePending(value);
             if (_s.Kind == OperatorKind.SamplePeriodic)
             {
-                _windowOpen = true;
-                int id = ++_windowId;
-                At(_now + _s.Period, () => CloseWindow(id));
+                OpenWindow();
             }
         }
         else
@@ -196,8 +195,17 @@ public sealed class OperatorModel
 
         _pending = value;
         _hasPending = true;
+        _pendingAdmitted = false;
     }
 
+    private void OpenWindow()
+    {
+        _windowOpen = true;
+        int id = ++_windowId;
+        At(_now + _s.Period, () => CloseWindow(id));
+    }
+
+    /// <summary>A window closes: a pending sample is admitted and the next window opens at once; an empty one ends the surge.</summary>
     private void CloseWindow(int id)
     {
         if (!_windowOpen || id != _windowId)
@@ -205,21 +213,27 @@ public sealed class OperatorModel
             return;
         }
 
-        _windowOpen = false;
-        if (!_hasPending)
+        if (!_hasPending || _pendingAdmitted)
         {
+            _windowOpen = false;
+            _pendingAdmitted = false;
             return;
         }
 
+        int? evicted = null;
+        int? delivered = null;
         if (_waiting)
         {
             _waiting = false;
             _hasPending = false;
-            Deliver(_pending);
+            delivered = _pending;
         }
-        else if (_s.Capacity > 0)
+        else if (_s.Capacity == 0)
         {
-            int? evicted = null;
+            _pendingAdmitted = true;
+        }
+        else
+        {
             if (_buffer.Count == _s.Capacity)
             {
                 evicted = _buffer[0];
@@ -228,10 +242,17 @@ public sealed class OperatorModel
 
             _buffer.Add(_pending);
             _hasPending = false;
-            if (evicted is int e)
-            {
-                Drop(e);
-            }
+        }
+
+        OpenWindow();
+        if (delivered is int d)
+        {
+            Deliver(d);
+        }
+
+        if (evicted is int e)
+        {
+            Drop(e);
         }
     }
 
@@ -246,6 +267,7 @@ public sealed class OperatorModel
         _end = end;
         Unsubscribe();
         _windowOpen = false;
+        _pendingAdmitted = false;
         if (_waiting)
         {
             _waiting = false;
@@ -308,9 +330,10 @@ public sealed class OperatorModel
             ResumePump();
             Deliver(value);
         }
-        else if (_hasPending && !_windowOpen)
+        else if (_hasPending && (!_windowOpen || _pendingAdmitted))
         {
             _hasPending = false;
+            _pendingAdmitted = false;
             Deliver(_pending);
         }
         else if (_terminal)
