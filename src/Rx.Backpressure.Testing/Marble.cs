@@ -9,9 +9,12 @@ namespace Rx.Backpressure.Testing;
 
 /// <summary>
 /// Marble notation for virtual-time tests, in the spirit of RxJS: one character is one frame of
-/// <c>frame</c> ticks. <c>-</c> is a frame with nothing; a letter or digit is an item; <c>(ab)</c> is a group of
-/// events in one frame; <c>|</c> is completion; <c>#</c> is an error; spaces are ignored. Unlike RxJS, a group
-/// occupies exactly one frame, so parsing and formatting are exact inverses.
+/// <c>frame</c> ticks. <c>-</c> is a frame with nothing; any other printable character (a letter or digit, usually)
+/// is an item; <c>(ab)</c> is a group of events in one frame; <c>|</c> is completion; <c>#</c> is an error; spaces
+/// are ignored. Unlike RxJS, a group occupies exactly one frame, so parsing and formatting are exact inverses, and
+/// there is no subscription point (<c>^</c>, <c>!</c>): the consumer's subscription is the test's own.
+/// <see cref="Parse(string, long, long, Exception?)"/> rejects what is not a diagram: nothing but frames may
+/// follow <c>|</c> or <c>#</c> (so there is at most one terminal), groups close and do not nest.
 /// </summary>
 /// <example>
 /// <code>
@@ -55,40 +58,56 @@ public static class Marble
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frame);
         var result = new List<Recorded<Notification<T>>>();
         long index = 0;
-        bool inGroup = false;
-        foreach (char c in diagram)
+        int groupStart = -1;
+        int terminalAt = -1;
+        for (int position = 0; position < diagram.Length; position++)
         {
+            char c = diagram[position];
             long tick = offset + (index * frame);
+            if (terminalAt >= 0 && c is not (' ' or '-' or ')'))
+            {
+                throw Malformed(diagram, position, $"'{c}' after the terminal '{diagram[terminalAt]}' at position {terminalAt}: nothing can follow completion or an error");
+            }
+
             switch (c)
             {
                 case ' ':
                     continue;
                 case '(':
-                    inGroup = !inGroup ? true : throw new FormatException($"Nested group in '{diagram}'.");
+                    groupStart = groupStart < 0 ? position : throw Malformed(diagram, position, "a group inside a group");
                     continue;
                 case ')':
-                    inGroup = inGroup ? false : throw new FormatException($"')' without '(' in '{diagram}'.");
+                    groupStart = groupStart >= 0 ? -1 : throw Malformed(diagram, position, "')' without '('");
                     break;
                 case '-':
                     break;
                 case '|':
+                    terminalAt = position;
                     result.Add(ReactiveTest.OnCompleted<T>(tick));
                     break;
                 case '#':
+                    terminalAt = position;
                     result.Add(ReactiveTest.OnError<T>(tick, error ?? new InvalidOperationException("marble error")));
                     break;
+                case '^' or '!':
+                    throw Malformed(diagram, position, $"'{c}' is RxJS notation for a subscription point, which this notation does not use: the subscription tick is StartPull's 'subscribed'");
                 default:
+                    if (char.IsControl(c) || char.IsWhiteSpace(c))
+                    {
+                        throw Malformed(diagram, position, "a control or white-space character (only the space is allowed, for alignment)");
+                    }
+
                     result.Add(ReactiveTest.OnNext(tick, value(c)));
                     break;
             }
 
-            if (!inGroup)
+            if (groupStart < 0)
             {
                 index++;
             }
         }
 
-        return inGroup ? throw new FormatException($"Unclosed group in '{diagram}'.") : [.. result];
+        return groupStart >= 0 ? throw Malformed(diagram, groupStart, "'(' is never closed") : [.. result];
     }
 
     /// <summary>Formats recorded notifications as a diagram, the inverse of <see cref="Parse(string, long, long, Exception?)"/>.</summary>
@@ -112,7 +131,7 @@ public static class Marble
             _ => '#',
         };
 
-        return Lane(messages.Select(m => (m.Time, Symbol(m.Value))), offset, frame);
+        return Lane(messages.Select(m => (m.Time, Symbol(m.Value))), offset, frame, nameof(messages));
     }
 
     /// <summary>Formats ticks (a consumer's pulls, a drop lane) as a diagram with <paramref name="mark"/> at each tick.</summary>
@@ -127,7 +146,7 @@ public static class Marble
     {
         ArgumentNullException.ThrowIfNull(ticks);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frame);
-        return Lane(ticks.Select(t => (t, mark)), offset, frame);
+        return Lane(ticks.Select(t => (t, mark)), offset, frame, nameof(ticks));
     }
 
     /// <summary>Formats values recorded at ticks (for example a drop log) as a diagram.</summary>
@@ -138,21 +157,27 @@ public static class Marble
     /// <param name="symbol">The character for a value; its first character by default.</param>
     /// <returns>The diagram.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frame"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">A tick is not on a frame boundary or before <paramref name="offset"/>.</exception>
     public static string FormatValues<T>(IEnumerable<Recorded<T>> values, long offset = 0, long frame = DefaultFrame, Func<T, char>? symbol = null)
     {
         ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frame);
         symbol ??= v => v?.ToString() is { Length: > 0 } s ? s[0] : '?';
-        return Lane(values.Select(v => (v.Time, symbol(v.Value))), offset, frame);
+        return Lane(values.Select(v => (v.Time, symbol(v.Value))), offset, frame, nameof(values));
     }
 
-    private static string Lane(IEnumerable<(long Tick, char Symbol)> events, long offset, long frame)
+    private static FormatException Malformed(string diagram, int position, string problem) =>
+        new($"Invalid marble diagram '{diagram}' at position {position}: {problem}.");
+
+    private static string Lane(IEnumerable<(long Tick, char Symbol)> events, long offset, long frame, string paramName)
     {
         var byFrame = new SortedDictionary<long, StringBuilder>();
         foreach (var (tick, symbol) in events)
         {
             if (tick < offset || (tick - offset) % frame != 0)
             {
-                throw new ArgumentException($"Tick {tick} is not on a frame boundary (offset {offset}, frame {frame}).", nameof(events));
+                throw new ArgumentException($"Tick {tick} is not on a frame boundary (offset {offset}, frame {frame}).", paramName);
             }
 
             long index = (tick - offset) / frame;

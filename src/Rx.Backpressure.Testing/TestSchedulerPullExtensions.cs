@@ -79,9 +79,7 @@ public static class TestSchedulerPullExtensions
         ArgumentOutOfRangeException.ThrowIfLessThan(subscribed, created);
         ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
 
-        IAsyncEnumerable<T>? sequence = null;
-        scheduler.ScheduleAbsolute(created, () => sequence = create());
-        ITestableObserver<T> observer = SchedulePull(scheduler, () => sequence!, processingTicks, subscribed, disposed, pulls, out VirtualConsumer<T> consumer);
+        ITestableObserver<T> observer = SchedulePull(scheduler, create, processingTicks, created, subscribed, disposed, pulls, out VirtualConsumer<T> consumer);
         scheduler.StartWithoutSynchronizationContext();
 
         if (consumer.Run is { IsFaulted: true } run)
@@ -89,13 +87,79 @@ public static class TestSchedulerPullExtensions
             run.GetAwaiter().GetResult();
         }
 
+        consumer.RecordUnfinished(
+            $"The consumer had not finished when the scheduler ran out of work (tick {scheduler.Clock}): a continuation escaped virtual time " +
+            "or waits on something the TestScheduler does not drive (the thread pool, Task.Delay, an operator without the scheduler).");
         return observer;
     }
 
     /// <summary>
-    /// Schedules a pull consumer of <paramref name="sequence"/> without running the scheduler, so several consumers
-    /// (or a consumer and other scheduled work) can share one virtual-time run. Run the scheduler with
-    /// <see cref="StartWithoutSynchronizationContext"/>.
+    /// Schedules a pull consumer without running the scheduler, so several consumers (or a consumer and other
+    /// scheduled work) can share one virtual-time run; otherwise as
+    /// <see cref="StartPull{T}(TestScheduler, Func{IAsyncEnumerable{T}}, long, long, long, long, ICollection{long})"/>.
+    /// Drive the scheduler any way (<c>Start</c>, <c>AdvanceTo</c>, <c>AdvanceBy</c>), under any
+    /// <see cref="System.Threading.SynchronizationContext"/>: the consumer's own actions clear the context while
+    /// they run, and a continuation that escapes virtual time is recorded as an <c>OnError</c> saying so.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="scheduler">The virtual clock.</param>
+    /// <param name="create">Creates the sequence under test.</param>
+    /// <param name="processingTicks">The virtual time the consumer spends on each item, zero or more.</param>
+    /// <param name="created">The tick at which <paramref name="create"/> is called.</param>
+    /// <param name="subscribed">The tick of the first <c>MoveNextAsync</c>.</param>
+    /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    /// <param name="pulls">If given, receives the tick of every <c>MoveNextAsync</c> the consumer makes.</param>
+    /// <returns>The observer that will record the items and the end.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> or <paramref name="create"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="processingTicks"/> is negative, or the ticks are out of order.</exception>
+    public static ITestableObserver<T> SchedulePull<T>(
+        this TestScheduler scheduler,
+        Func<IAsyncEnumerable<T>> create,
+        long processingTicks,
+        long created = ReactiveTest.Created,
+        long subscribed = ReactiveTest.Subscribed,
+        long disposed = ReactiveTest.Disposed,
+        ICollection<long>? pulls = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(processingTicks);
+        return SchedulePull(scheduler, create, _ => processingTicks, created, subscribed, disposed, pulls);
+    }
+
+    /// <summary>
+    /// Schedules a pull consumer with a processing cost per item, without running the scheduler; otherwise as
+    /// <see cref="SchedulePull{T}(TestScheduler, Func{IAsyncEnumerable{T}}, long, long, long, long, ICollection{long})"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="scheduler">The virtual clock.</param>
+    /// <param name="create">Creates the sequence under test.</param>
+    /// <param name="processingTicks">The virtual time the consumer spends on an item; zero or less means none.</param>
+    /// <param name="created">The tick at which <paramref name="create"/> is called.</param>
+    /// <param name="subscribed">The tick of the first <c>MoveNextAsync</c>.</param>
+    /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    /// <param name="pulls">If given, receives the tick of every <c>MoveNextAsync</c> the consumer makes.</param>
+    /// <returns>The observer that will record the items and the end.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scheduler"/>, <paramref name="create"/> or <paramref name="processingTicks"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The ticks are out of order.</exception>
+    public static ITestableObserver<T> SchedulePull<T>(
+        this TestScheduler scheduler,
+        Func<IAsyncEnumerable<T>> create,
+        Func<T, long> processingTicks,
+        long created = ReactiveTest.Created,
+        long subscribed = ReactiveTest.Subscribed,
+        long disposed = ReactiveTest.Disposed,
+        ICollection<long>? pulls = null)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(processingTicks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(subscribed, created);
+        ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
+        return SchedulePull(scheduler, create, processingTicks, created, subscribed, disposed, pulls, out _);
+    }
+
+    /// <summary>
+    /// Schedules a pull consumer of an existing <paramref name="sequence"/> without running the scheduler; otherwise as
+    /// <see cref="SchedulePull{T}(TestScheduler, Func{IAsyncEnumerable{T}}, Func{T, long}, long, long, long, ICollection{long})"/>.
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="scheduler">The virtual clock.</param>
@@ -117,7 +181,7 @@ public static class TestSchedulerPullExtensions
         ArgumentNullException.ThrowIfNull(sequence);
         ArgumentNullException.ThrowIfNull(processingTicks);
         ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
-        return SchedulePull(scheduler, () => sequence, processingTicks, subscribed, disposed, null, out _);
+        return SchedulePull(scheduler, () => sequence, processingTicks, subscribed, subscribed, disposed, null, out _);
     }
 
     /// <summary>
@@ -169,18 +233,26 @@ public static class TestSchedulerPullExtensions
 
     private static ITestableObserver<T> SchedulePull<T>(
         TestScheduler scheduler,
-        Func<IAsyncEnumerable<T>> sequence,
+        Func<IAsyncEnumerable<T>> create,
         Func<T, long> processingTicks,
+        long created,
         long subscribed,
         long disposed,
         ICollection<long>? pulls,
         out VirtualConsumer<T> consumer)
     {
+        IAsyncEnumerable<T>? sequence = null;
+        scheduler.ScheduleAbsolute(created, () =>
+        {
+            using (SynchronizationContextScope.Clear())
+            {
+                sequence = create();
+            }
+        });
+
         ITestableObserver<T> observer = scheduler.CreateObserver<T>();
-        var pull = new VirtualConsumer<T>(scheduler, observer, processingTicks, pulls);
-        consumer = pull;
-        scheduler.ScheduleAbsolute(subscribed, () => pull.Start(sequence()));
-        scheduler.ScheduleAbsolute(disposed, pull.Stop);
+        consumer = new VirtualConsumer<T>(scheduler, observer, processingTicks, pulls);
+        consumer.Schedule(() => sequence!, subscribed, disposed);
         return observer;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
@@ -11,6 +12,14 @@ namespace Rx.Backpressure.Testing;
 /// A pull consumer in virtual time: pulls, records each item at the tick it arrives, spends the item's cost in
 /// virtual ticks, pulls again; records the end; cancels and disposes when told to stop.
 /// </summary>
+/// <remarks>
+/// Its own scheduled actions (start, the end of each processing delay, stop) run with no
+/// <see cref="SynchronizationContext"/> current, so its continuations stay inline inside the scheduler's actions
+/// however the scheduler is driven (<c>Start</c>, <c>AdvanceTo</c>, <c>AdvanceBy</c>) and whatever context the test
+/// framework installs. After every await it checks that it is still inside virtual time (the scheduler is running
+/// on this thread); if a continuation escaped (to the thread pool, a captured context, a wall-clock timer), it
+/// records an <c>OnError</c> that says so and stops, rather than leaving a silently short result.
+/// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The token source is disposed when the run ends; Stop is a no-op after that.")]
 internal sealed class VirtualConsumer<T>
@@ -36,8 +45,11 @@ internal sealed class VirtualConsumer<T>
     /// <summary>The timer that ends the current processing delay.</summary>
     private IDisposable? _delayTimer;
 
+    /// <summary>The thread that ran this consumer's last scheduled action: the thread driving the scheduler.</summary>
+    private int _driverThread;
+
     /// <summary>Whether the run has ended (the enumerator is disposed).</summary>
-    private bool _finished;
+    private volatile bool _finished;
 
     /// <summary>Whether the stop tick has come.</summary>
     private bool _stopping;
@@ -58,12 +70,56 @@ internal sealed class VirtualConsumer<T>
     /// <summary>Gets the consumer's run, once started.</summary>
     public Task? Run { get; private set; }
 
-    /// <summary>Starts pulling.</summary>
-    /// <param name="sequence">The sequence under test.</param>
-    public void Start(IAsyncEnumerable<T> sequence) => Run = RunAsync(sequence);
+    /// <summary>Gets a value indicating whether the run has ended (its enumerator disposed).</summary>
+    public bool IsFinished => _finished;
+
+    /// <summary>Schedules the start at <paramref name="subscribed"/> and the stop at <paramref name="disposed"/>.</summary>
+    /// <param name="sequence">Creates (or returns) the sequence under test, at the start tick.</param>
+    /// <param name="subscribed">The tick of the first pull.</param>
+    /// <param name="disposed">The tick at which the consumer cancels and disposes the enumerator if still running.</param>
+    public void Schedule(Func<IAsyncEnumerable<T>> sequence, long subscribed, long disposed)
+    {
+        _scheduler.ScheduleAbsolute(subscribed, () => InVirtualTime(() => Run = RunAsync(Create(sequence))));
+        _scheduler.ScheduleAbsolute(disposed, () => InVirtualTime(Stop));
+    }
+
+    /// <summary>Records that the run did not finish inside the scheduler's run, unless it did.</summary>
+    /// <param name="message">What happened.</param>
+    public void RecordUnfinished(string message)
+    {
+        if (!_finished)
+        {
+            _finished = true;
+            _observer.OnError(new InvalidOperationException(message));
+        }
+    }
+
+    /// <summary>Runs one of this consumer's actions with no context current, and remembers the thread driving the scheduler.</summary>
+    private void InVirtualTime(Action action)
+    {
+        _driverThread = Environment.CurrentManagedThreadId;
+        using (SynchronizationContextScope.Clear())
+        {
+            action();
+        }
+    }
+
+    private IAsyncEnumerator<T>? Create(Func<IAsyncEnumerable<T>> sequence)
+    {
+        try
+        {
+            return sequence().GetAsyncEnumerator(_cancellation.Token);
+        }
+        catch (Exception ex)
+        {
+            _observer.OnError(ex);
+            _finished = true;
+            return null;
+        }
+    }
 
     /// <summary>Cancels the enumerator and stops processing; the enumerator is then disposed.</summary>
-    public void Stop()
+    private void Stop()
     {
         if (_stopping || _finished)
         {
@@ -76,9 +132,26 @@ internal sealed class VirtualConsumer<T>
         _delay?.TrySetResult();
     }
 
-    private async Task RunAsync(IAsyncEnumerable<T> sequence)
+    /// <summary>Whether this code runs inside virtual time: the scheduler is running, on the thread that drives it.</summary>
+    private bool IsInsideVirtualTime() => _scheduler.IsEnabled && Environment.CurrentManagedThreadId == _driverThread;
+
+    private void Escaped(string where)
     {
-        IAsyncEnumerator<T> enumerator = sequence.GetAsyncEnumerator(_cancellation.Token);
+        _observer.OnError(new InvalidOperationException(
+            $"A continuation escaped virtual time {where} (tick {_scheduler.Clock}): it resumed outside the TestScheduler's actions " +
+            "(on the thread pool, a captured SynchronizationContext, or a wall-clock timer), so the recording would be short. " +
+            "Pass the TestScheduler to every operator as its scheduler, and avoid Task.Run, Task.Yield, Task.Delay and awaits without ConfigureAwait(false) in the pipeline."));
+        _stopping = true;
+        _cancellation.Cancel();
+    }
+
+    private async Task RunAsync(IAsyncEnumerator<T>? enumerator)
+    {
+        if (enumerator is null)
+        {
+            return;
+        }
+
         try
         {
             while (!_stopping)
@@ -95,7 +168,21 @@ internal sealed class VirtualConsumer<T>
                 }
                 catch (Exception ex)
                 {
-                    _observer.OnError(ex);
+                    if (IsInsideVirtualTime())
+                    {
+                        _observer.OnError(ex);
+                    }
+                    else
+                    {
+                        Escaped("while waiting for an item");
+                    }
+
+                    break;
+                }
+
+                if (!IsInsideVirtualTime())
+                {
+                    Escaped("while waiting for an item");
                     break;
                 }
 
@@ -112,14 +199,19 @@ internal sealed class VirtualConsumer<T>
                 {
                     var delay = new TaskCompletionSource();
                     _delay = delay;
-                    _delayTimer = _scheduler.Schedule(delay, TimeSpan.FromTicks(cost), static (_, d) =>
+                    _delayTimer = _scheduler.Schedule((Consumer: this, Delay: delay), TimeSpan.FromTicks(cost), static (_, state) =>
                     {
-                        d.TrySetResult();
-                        return System.Reactive.Disposables.Disposable.Empty;
+                        state.Consumer.InVirtualTime(() => state.Delay.TrySetResult());
+                        return Disposable.Empty;
                     });
                     await delay.Task.ConfigureAwait(false);
                     _delay = null;
                     _delayTimer = null;
+                    if (!IsInsideVirtualTime())
+                    {
+                        Escaped("after processing an item");
+                        break;
+                    }
                 }
             }
         }

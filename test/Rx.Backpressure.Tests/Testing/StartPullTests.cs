@@ -24,7 +24,7 @@ public sealed class StartPullTests : ReactiveTest
         Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), 1, created: 300, subscribed: 200), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("subscribed"));
         Assert.That(() => scheduler.StartPull(() => AsyncEnumerable.Empty<int>(), 1, subscribed: 300, disposed: 200), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("disposed"));
         Assert.That(() => TestSchedulerPullExtensions.CreateColdAsyncEnumerable<int>(null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("scheduler"));
-        Assert.That(() => scheduler.SchedulePull<int>(null!, _ => 0), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("sequence"));
+        Assert.That(() => scheduler.SchedulePull((IAsyncEnumerable<int>)null!, _ => 0), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("sequence"));
     }
 
     [Test]
