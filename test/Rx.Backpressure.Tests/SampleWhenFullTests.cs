@@ -201,6 +201,81 @@ public sealed class SampleWhenFullTests : ReactiveTest
         Assert.That(counters.PeakBuffered, Is.LessThanOrEqualTo(1));
     }
 
+    [Test]
+    public void SampleWhenFull_Period_SustainedSurge_ExactlyOneItemPerPeriod_Capacity1([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [.. Enumerable.Range(210, 190).Select(t => OnNext(t, t)), OnCompleted<int>(400)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 3);
+
+        // 210 is handed over, 211 buffered, 212 opens the first window [212, 222). From then on the windows chain while
+        // the surge lasts: at every close the latest arrival is handed to the waiting consumer and the next window
+        // opens at once. In the bridge the arrival at the closing tick comes first (the hot source scheduled it
+        // earlier than the timer); the pump asks for it one tick before, after the timer was scheduled.
+        int atClose = pullShape ? 1 : 0;
+        var expected = new List<Recorded<System.Reactive.Notification<int>>> { OnNext(210, 210), OnNext(213, 211) };
+        for (int t = 222; t <= 392; t += 10)
+        {
+            expected.Add(OnNext(t, t - atClose));
+        }
+
+        expected.Add(OnNext(400, 399));   // completion makes the last pending sample deliverable at once
+        expected.Add(OnCompleted<int>(403));
+        Assert.That(res.Messages, Is.EqualTo(expected));
+        Assert.That(drops.Items, Has.Count.EqualTo(190 - (expected.Count - 1)), "every other arrival was replaced");
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_SustainedSurge_ARoomyBufferDoesNotLiftTheRateCap([Values(4, 16)] int capacity)
+    {
+        var scheduler = new TestScheduler();
+        var counters = new BackpressureCounters();
+        var xs = scheduler.CreateHotObservable([.. Enumerable.Range(210, 1000).Select(t => OnNext(t, t))]);
+
+        var res = scheduler.StartPull(() => xs.SampleWhenFull(capacity, TimeSpan.FromTicks(10), scheduler: scheduler, counters: counters), 3, disposed: 1210);
+
+        // Once the items buffered before the surge are drained (the consumer takes one per 3 ticks, a window admits one
+        // per 10), one item per period: a roomy buffer never lets the consumer's own pace through.
+        long[] times = [.. res.Messages.Where(m => m.Value.Kind == System.Reactive.NotificationKind.OnNext).Select(m => m.Time)];
+        long[] surge = [.. times.Where(t => t >= 400)];
+        Assert.That(surge, Has.Length.GreaterThan(70));
+        Assert.That(surge.Zip(surge.Skip(1), (a, b) => b - a), Has.All.EqualTo(10));
+        Assert.That(counters.Delivered + counters.Dropped + counters.Buffered, Is.EqualTo(1000));
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_WindowClosingEmpty_EndsTheSurge_ArrivalsAreBufferedAgain([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(240, 4), OnNext(241, 5), OnNext(242, 6), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 5);
+
+        // 3 opens [212, 222) and is handed over at its close; the chained window [222, 232) closes empty and ends the
+        // surge. 4 goes straight to the waiting consumer, 5 is buffered again, 6 opens a new first window [242, 252).
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(215, 2), OnNext(222, 3), OnNext(240, 4), OnNext(245, 5), OnNext(252, 6), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.Empty);
+    }
+
+    [Test]
+    public void SampleWhenFull_Period_ConsumerThatDrainedTheBuffer_GetsTheSampleAtTheClose_NotBefore([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropLog(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(210, 4), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 2, TimeSpan.FromTicks(50), drops, scheduler), 1);
+
+        // 1 is handed over, 2 and 3 fill the buffer, 4 opens the window [210, 260). The consumer drains 2 and 3 by 212
+        // and waits while 4 is held as the window's sample: it gets 4 at the close, one period after the surge began,
+        // and the chained window [260, 310) is cut short by completion.
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(260, 4), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.Empty);
+    }
+
     private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, TimeSpan? period, DropLog drops, TestScheduler scheduler) =>
         pullShape
             ? xs.AsyncEnumerable.SampleWhenFull(capacity, period, drops.Add, scheduler)
