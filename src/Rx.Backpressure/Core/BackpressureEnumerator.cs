@@ -37,6 +37,9 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <inheritdoc/>
     public T Current => Buffer.Current;
 
+    /// <summary>Gets how many ring slots the buffer has allocated now (tests: memory follows the items held).</summary>
+    internal int AllocatedSlots => Buffer.AllocatedSlots();
+
     /// <summary>Gets the buffer between the source and the consumer.</summary>
     protected BackpressureBuffer<T> Buffer { get; }
 
