@@ -145,7 +145,13 @@ public sealed class TestAsyncEnumerable<T> : IAsyncEnumerable<T>
             {
                 _timer = _parent._scheduler.ScheduleAbsolute(this, due, static (_, self) =>
                 {
-                    self.CompletePending();
+                    // Whatever context the test framework installed, the waiter (a ConfigureAwait(false) await) resumes
+                    // inline, inside this action: only with no context current does a Task continuation run inline.
+                    using (SynchronizationContextScope.Clear())
+                    {
+                        self.CompletePending();
+                    }
+
                     return System.Reactive.Disposables.Disposable.Empty;
                 });
             }

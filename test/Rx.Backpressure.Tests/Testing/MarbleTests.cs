@@ -19,8 +19,25 @@ public sealed class MarbleTests : ReactiveTest
         Assert.That(() => Marble.Parse("(a(b))"), Throws.TypeOf<FormatException>());
         Assert.That(() => Marble.Parse("a)"), Throws.TypeOf<FormatException>());
         Assert.That(() => Marble.Parse("(ab"), Throws.TypeOf<FormatException>());
-        Assert.That(() => Marble.Format(new[] { OnNext(15, 'a') }, frame: 10), Throws.ArgumentException);
+        Assert.That(() => Marble.Format(new[] { OnNext(15, 'a') }, frame: 10), Throws.ArgumentException.With.Property("ParamName").EqualTo("messages"));
+        Assert.That(() => Marble.FormatTicks(new long[] { 15 }, frame: 10), Throws.ArgumentException.With.Property("ParamName").EqualTo("ticks"));
+        Assert.That(() => Marble.FormatValues(new[] { new Recorded<int>(15, 1) }, frame: 10), Throws.ArgumentException.With.Property("ParamName").EqualTo("values"));
         Assert.That(() => new MarbleDiagram("t", 10, 10), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("end"));
+    }
+
+    [TestCase("-a-|-b", "after the terminal")]
+    [TestCase("-a-|-#", "after the terminal")]
+    [TestCase("-a-#|", "after the terminal")]
+    [TestCase("--^--a--|", "subscription point")]
+    [TestCase("-a-!", "subscription point")]
+    [TestCase("(ab", "never closed")]
+    [TestCase("a)", "without '('")]
+    [TestCase("(a(b))", "inside a group")]
+    [TestCase("-a\t-b", "white-space")]
+    public void Marble_Parse_RejectsWhatIsNotADiagram_WithAClearMessage(string diagram, string says)
+    {
+        diagram = diagram.Replace("\\t", "\t", StringComparison.Ordinal);
+        Assert.That(() => Marble.Parse(diagram), Throws.TypeOf<FormatException>().With.Message.Contain(says).And.Message.Contain("position"));
     }
 
     [Test]

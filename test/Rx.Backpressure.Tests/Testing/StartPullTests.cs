@@ -153,6 +153,140 @@ public sealed class StartPullTests : ReactiveTest
         }
     }
 
+    [Test]
+    public void SchedulePull_UnderAPostingContext_HoweverTheSchedulerIsDriven_RecordsTheSameAsStartPull(
+        [Values("Start", "AdvanceTo", "AdvanceBy")] string drive,
+        [Values(false, true)] bool asyncLinqAfterTheBridge,
+        [Values(false, true)] bool pullShape)
+    {
+        var expected = Run(new TestScheduler(), useStartPull: true);
+
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new ThreadPoolContext());
+        try
+        {
+            var actual = Run(new TestScheduler(), useStartPull: false);
+            Assert.That(actual, Is.EqualTo(expected));
+            Assert.That(expected, Is.EqualTo(new[] { OnNext(210, 1), OnNext(220, 2), OnNext(230, 5), OnCompleted<int>(300) }));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        IList<Recorded<Notification<int>>> Run(TestScheduler scheduler, bool useStartPull)
+        {
+            IAsyncEnumerable<int> Create()
+            {
+                var messages = new[] { OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300) };
+                IAsyncEnumerable<int> items = pullShape
+                    ? scheduler.CreateColdAsyncEnumerable(messages.Select(m => new Recorded<Notification<int>>(m.Time - 200, m.Value)).ToArray()).SampleWhenFull(1, scheduler: scheduler)
+                    : scheduler.CreateHotObservable(messages).SampleWhenFull(1, scheduler: scheduler);
+                return asyncLinqAfterTheBridge ? items.Select(x => x * 1).Where(x => x > 0) : items;
+            }
+
+            if (useStartPull)
+            {
+                return scheduler.StartPull(Create, 10).Messages;
+            }
+
+            var observer = scheduler.SchedulePull(Create, 10);
+            switch (drive)
+            {
+                case "Start":
+                    scheduler.Start();
+                    break;
+                case "AdvanceTo":
+                    scheduler.AdvanceTo(250);
+                    scheduler.AdvanceTo(2000);
+                    break;
+                default:
+                    for (int i = 0; i < 200; i++)
+                    {
+                        scheduler.AdvanceBy(10);
+                    }
+
+                    break;
+            }
+
+            return observer.Messages;
+        }
+    }
+
+    [Test]
+    public void SchedulePull_HasStartPullsShape_FactoryCreatedAtItsTick_PerItemCost_Pulls()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(310, 1), OnNext(311, 2), OnNext(312, 3), OnCompleted<int>(400));
+        long createdAt = -1;
+        var pulls = new List<long>();
+
+        var res = scheduler.SchedulePull(
+            () =>
+            {
+                createdAt = scheduler.Clock;
+                return xs.BufferBounded(4, scheduler: scheduler);
+            },
+            x => x * 10,
+            created: 250,
+            subscribed: 300,
+            disposed: 1000,
+            pulls: pulls);
+        scheduler.Start();
+
+        Assert.That(createdAt, Is.EqualTo(250));
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(310, 1), OnNext(320, 2), OnNext(340, 3), OnCompleted<int>(400) }));
+        Assert.That(pulls, Is.EqualTo(new long[] { 300, 320, 340, 370 }));
+        Assert.That(() => scheduler.SchedulePull(() => xs.BufferBounded(1), 1, created: 300, subscribed: 200), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => scheduler.SchedulePull(() => xs.BufferBounded(1), -1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("processingTicks"));
+        Assert.That(() => scheduler.SchedulePull((Func<IAsyncEnumerable<int>>)null!, 1), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("create"));
+    }
+
+    [Test]
+    public void StartPull_AContinuationThatEscapesVirtualTime_IsRecordedAsAnError_NotASilentlyShortResult([Values(false, true)] bool yieldInThePipeline)
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(220, 2), OnCompleted<int>(300));
+
+        // Either a pipeline that hops to the thread pool, or an operator not given the TestScheduler (it resumes the
+        // consumer on the thread pool, as it must in production).
+        var res = scheduler.StartPull(() => yieldInThePipeline ? Hop(xs.DropWhenFull(4, scheduler: scheduler)) : xs.DropWhenFull(4), 0);
+
+        Assert.That(res.Messages, Is.Not.Empty);
+        var last = res.Messages[^1].Value;
+        Assert.That(last.Kind, Is.EqualTo(NotificationKind.OnError), "the recording says something went wrong");
+        Assert.That(last.Exception!.Message, Does.Contain("escaped virtual time"));
+
+        static async IAsyncEnumerable<int> Hop(IAsyncEnumerable<int> source)
+        {
+            await foreach (int x in source.ConfigureAwait(false))
+            {
+                await Task.Yield();
+                yield return x;
+            }
+        }
+    }
+
+    [Test]
+    public void DropRecorder_RecordsEachDropAtItsTick_AndCanThrow()
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropRecorder<char>(scheduler);
+        var xs = scheduler.CreateHotObservable(Marble.Parse("--abcde------------|", offset: 200, frame: 5));
+
+        var res = scheduler.StartPull(() => xs.DropWhenFull(2, drops.Add, scheduler), 25);
+
+        Assert.That(Marble.Format(res.Messages, 200, 5), Is.EqualTo("--a----b----c------|"));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<char>(225, 'd'), new Recorded<char>(230, 'e') }));
+
+        var ex = new InvalidOperationException("drop");
+        var throwing = new DropRecorder<int>(scheduler, x => x == 2 ? ex : null);
+        throwing.Add(1);
+        Assert.That(() => throwing.Add(2), Throws.Exception.SameAs(ex));
+        Assert.That(throwing.Items.Select(r => r.Value), Is.EqualTo(new[] { 1, 2 }), "recorded before throwing");
+        Assert.That(() => new DropRecorder<int>(null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("scheduler"));
+    }
+
     /// <summary>Like NUnit 4.5+'s context: posts every continuation to the thread pool.</summary>
     private sealed class ThreadPoolContext : SynchronizationContext
     {
