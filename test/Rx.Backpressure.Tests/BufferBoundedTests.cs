@@ -45,7 +45,7 @@ public sealed class BufferBoundedTests : ReactiveTest
         }
 
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, Burst.Messages(capacity + 3));
 
         var res = scheduler.StartPull(
@@ -79,7 +79,7 @@ public sealed class BufferBoundedTests : ReactiveTest
     public void BufferBounded_DropOldest_SlowConsumer_ExactTicks([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(150, 0), OnNext(210, 1), OnNext(215, 2), OnNext(220, 3), OnNext(225, 4), OnNext(245, 5), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(
@@ -98,7 +98,7 @@ public sealed class BufferBoundedTests : ReactiveTest
     public void BufferBounded_DropNewest_SlowConsumer_ExactTicks([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(215, 2), OnNext(220, 3), OnNext(225, 4), OnNext(245, 5), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(
@@ -116,7 +116,7 @@ public sealed class BufferBoundedTests : ReactiveTest
     public void BufferBounded_Error_DisposesAtOverflow_DeliversBuffered_ThenThrows([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(215, 2), OnNext(220, 3), OnNext(225, 4), OnNext(230, 5), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(
@@ -137,7 +137,7 @@ public sealed class BufferBoundedTests : ReactiveTest
     {
         var scheduler = new TestScheduler();
         var ex = new InvalidOperationException("onDropped");
-        var drops = new DropLog(scheduler, _ => ex);
+        var drops = new DropRecorder<int>(scheduler, _ => ex);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(215, 2), OnNext(220, 3), OnNext(225, 4), OnNext(230, 5), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(
@@ -156,7 +156,7 @@ public sealed class BufferBoundedTests : ReactiveTest
     public void BufferBounded_PullWait_DoesNotAskTheSourceWhileFull()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = scheduler.CreateColdAsyncEnumerable(OnNext(10, 1), OnNext(11, 2), OnNext(12, 3), OnNext(13, 4), OnNext(14, 5), OnCompleted<int>(100));
 
         var res = scheduler.StartPull(() => xs.BufferBounded(2, onDropped: drops.Add, scheduler: scheduler), 25);

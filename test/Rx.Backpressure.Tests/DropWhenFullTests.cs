@@ -27,7 +27,7 @@ public sealed class DropWhenFullTests : ReactiveTest
     public void DropWhenFull_DesignExample([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(150, 0), OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 2, drops, scheduler), 25);
@@ -41,7 +41,7 @@ public sealed class DropWhenFullTests : ReactiveTest
     public void DropWhenFull_EveryCapacity([Values(0, 1, 2, 1000)] int capacity, [Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, Burst.Messages(capacity + 3));
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, capacity, drops, scheduler), Burst.Processing, disposed: 100_000);
@@ -56,7 +56,7 @@ public sealed class DropWhenFullTests : ReactiveTest
     public void DropWhenFull_CapacityZero_OnlyHandsOffToAWaitingConsumer([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(212, 2), OnNext(214, 3), OnNext(220, 4), OnNext(221, 5), OnCompleted<int>(230)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, drops, scheduler), 5);
@@ -69,7 +69,7 @@ public sealed class DropWhenFullTests : ReactiveTest
     public void DropWhenFull_ContiguousRunGapFreshData([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var messages = Enumerable.Range(1, 20).Select(i => OnNext(200 + (10 * i), i)).Append(OnCompleted<int>(1000)).ToArray();
         var xs = new TestSource(scheduler, pullShape, messages);
 
@@ -88,7 +88,7 @@ public sealed class DropWhenFullTests : ReactiveTest
     public void DropWhenFull_ItemsRacingInAfterStop_AreReported_AfterSourceEnd_Ignored()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var stopped = new RawObservable<int>();
         var ended = new RawObservable<int>();
 
@@ -109,7 +109,7 @@ public sealed class DropWhenFullTests : ReactiveTest
         Assert.That(ended.Disposals, Is.EqualTo(1));
     }
 
-    private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, DropLog drops, TestScheduler scheduler) =>
+    private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, DropRecorder<int> drops, TestScheduler scheduler) =>
         pullShape
             ? xs.AsyncEnumerable.DropWhenFull(capacity, drops.Add, scheduler)
             : xs.Observable.DropWhenFull(capacity, drops.Add, scheduler);

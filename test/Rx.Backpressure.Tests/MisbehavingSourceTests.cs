@@ -28,7 +28,7 @@ public sealed class MisbehavingSourceTests : ReactiveTest
     public void Bridge_OnErrorTwice_AndOnNextAfterError_AreIgnored()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var source = new RawObservable<int>();
         var first = new InvalidOperationException("first");
         scheduler.ScheduleAbsolute(210, () => source.OnNext(1));

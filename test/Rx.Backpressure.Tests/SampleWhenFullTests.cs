@@ -32,7 +32,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Latest_EveryCapacity([Values(0, 1, 2, 1000)] int capacity, [Values(false, true)] bool pullShape, [Values(false, true)] bool withPeriod)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, Burst.Messages(capacity + 3));
         TimeSpan? period = withPeriod ? TimeSpan.FromTicks(100) : null;
 
@@ -49,7 +49,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Latest_PendingSampleTakesTheFreedSlot([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(150, 0), OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, null, drops, scheduler), 20);
@@ -63,7 +63,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Latest_CapacityZero_PendingGoesToTheNextPull([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, null, drops, scheduler), 20);
@@ -76,7 +76,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_WindowBoundariesAndEviction([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(215, 4), OnNext(225, 5), OnNext(230, 6), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 50);
@@ -92,7 +92,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_ArrivalNeverOvertakesThePendingSample([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(225, 4), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(20), drops, scheduler), 5);
@@ -107,7 +107,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_LastValueIsDeliveredAtCompletion_TimerCancelled([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(220)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(1000), drops, scheduler), 50);
@@ -124,7 +124,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
         var ex = new InvalidOperationException("source");
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnError<int>(220, ex)]);
 
-        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(1000), new DropLog(scheduler), scheduler), 50);
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(1000), new DropRecorder<int>(scheduler), scheduler), 50);
 
         Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 2), OnNext(310, 3), OnError<int>(360, ex) }));
     }
@@ -133,7 +133,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_CompletionHandsThePendingSampleToAWaitingConsumer([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(215, 2), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(1000), drops, scheduler), 20);
@@ -146,7 +146,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_CapacityZero_PendingWaitsForItsWindow([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(212, 2), OnNext(215, 3), OnNext(225, 4), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(10), drops, scheduler), 30);
@@ -159,7 +159,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_CapacityZero_ConsumerWaitingInsideTheWindowGetsItAtTheClose([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(212, 2), OnNext(215, 3), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 0, TimeSpan.FromTicks(10), drops, scheduler), 5);
@@ -174,7 +174,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     {
         var scheduler = new TestScheduler();
         var ex = new InvalidOperationException("callback");
-        var drops = new DropLog(scheduler, _ => ex);
+        var drops = new DropRecorder<int>(scheduler, _ => ex);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4), OnNext(214, 5), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, withPeriod ? TimeSpan.FromTicks(1000) : null, drops, scheduler), 20);
@@ -205,7 +205,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_SustainedSurge_ExactlyOneItemPerPeriod_Capacity1([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [.. Enumerable.Range(210, 190).Select(t => OnNext(t, t)), OnCompleted<int>(400)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 3);
@@ -249,7 +249,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_WindowClosingEmpty_EndsTheSurge_ArrivalsAreBufferedAgain([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(240, 4), OnNext(241, 5), OnNext(242, 6), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 1, TimeSpan.FromTicks(10), drops, scheduler), 5);
@@ -264,7 +264,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
     public void SampleWhenFull_Period_ConsumerThatDrainedTheBuffer_GetsTheSampleAtTheClose_NotBefore([Values(false, true)] bool pullShape)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(210, 4), OnCompleted<int>(300)]);
 
         var res = scheduler.StartPull(() => Apply(xs, pullShape, 2, TimeSpan.FromTicks(50), drops, scheduler), 1);
@@ -276,7 +276,7 @@ public sealed class SampleWhenFullTests : ReactiveTest
         Assert.That(drops.Items, Is.Empty);
     }
 
-    private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, TimeSpan? period, DropLog drops, TestScheduler scheduler) =>
+    private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, TimeSpan? period, DropRecorder<int> drops, TestScheduler scheduler) =>
         pullShape
             ? xs.AsyncEnumerable.SampleWhenFull(capacity, period, drops.Add, scheduler)
             : xs.Observable.SampleWhenFull(capacity, period, drops.Add, scheduler);

@@ -57,7 +57,7 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     public void ThrottleOnPressure_Bridge_ProducerIgnoringTheSignal_HitsTheHardBound()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var counters = new BackpressureCounters();
         var xs = scheduler.CreateHotObservable(Enumerable.Range(1, 10).Select(i => OnNext(210, i)).Append(OnCompleted<int>(215)).ToArray());
 
@@ -73,7 +73,7 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     public void ThrottleOnPressure_Bridge_DefaultCapacityIsTwiceTheHighWatermark_ThenError()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = scheduler.CreateHotObservable(Enumerable.Range(1, 10).Select(i => OnNext(210, i)).Append(OnCompleted<int>(215)).ToArray());
 
         var res = scheduler.StartPull(() => xs.ThrottleOnPressure(3, 1, onDropped: drops.Add, scheduler: scheduler), 10);
@@ -90,7 +90,7 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
         [Values(BufferOverflow.Error, BufferOverflow.DropOldest, BufferOverflow.DropNewest, BufferOverflow.DropIncoming)] BufferOverflow overflow)
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var pressure = scheduler.CreateObserver<bool>();
         var xs = scheduler.CreateHotObservable(Burst.Messages(capacity + 3));
         int high = Math.Max(1, capacity / 2);
@@ -231,7 +231,7 @@ public sealed class ThrottleOnPressureTests : ReactiveTest
     {
         var scheduler = new TestScheduler();
         var pressure = scheduler.CreateObserver<bool>();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, pullShape, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnNext(213, 4)]);
 
         var res = scheduler.StartPull(

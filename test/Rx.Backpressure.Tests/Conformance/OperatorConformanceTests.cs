@@ -14,7 +14,7 @@ using Rx.Backpressure.Tests.Support;
 
 namespace Rx.Backpressure.Tests.Conformance;
 
-/// <summary>The rules of DESIGN.md §3 that every operator keeps, checked for every operator in both shapes.</summary>
+/// <summary>The rules every operator keeps (docs/semantics.md), checked for every operator in both shapes.</summary>
 [TestFixtureSource(typeof(OperatorCase), nameof(OperatorCase.All))]
 public sealed class OperatorConformanceTests : ReactiveTest
 {
@@ -29,7 +29,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_Empty_CompletesAtTheSourceTick()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(150, 0), OnCompleted<int>(250)]);
 
         var res = scheduler.StartPull(() => _case.Apply(xs, drops.Add, scheduler), 0);
@@ -43,7 +43,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_Never_DisposesAtTheDisposeTick()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(150, 0)]);
 
         var res = scheduler.StartPull(() => _case.Apply(xs, drops.Add, scheduler), 0);
@@ -57,7 +57,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_Error_IsThrownAsTheSameInstance()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var ex = new InvalidOperationException("boom");
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(150, 0), OnNext(210, 1), OnError<int>(250, ex)]);
 
@@ -73,7 +73,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_CompletionWithItemsBuffered_DeliversThemFirst()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(150, 0), OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(213)]);
 
         var res = scheduler.StartPull(() => _case.Apply(xs, drops.Add, scheduler), 20);
@@ -90,7 +90,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_ErrorWithItemsBuffered_DeliversThemFirst()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var ex = new InvalidOperationException("late");
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnError<int>(213, ex)]);
 
@@ -105,7 +105,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_DisposeWithItemsBuffered_ReportsThemAtThatTick()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var counters = new BackpressureCounters();
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3)]);
 
@@ -121,7 +121,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_Cancel_ReportsBufferedItemsAtTheCancelTick_AndPendingMoveNextThrows()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3)]);
         var sequence = _case.Apply(xs, drops.Add, scheduler);
         using var cts = new CancellationTokenSource();
@@ -156,7 +156,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_CancelWhileItemsBuffered_ReportsThemAtTheCancelTick()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3)]);
         var sequence = _case.Apply(xs, drops.Add, scheduler);
         using var cts = new CancellationTokenSource();
@@ -179,7 +179,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_DisposeAtPendingMoveNext_PendingCallThrowsOperationCanceled()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1)]);
         var sequence = _case.Apply(xs, drops.Add, scheduler);
         IAsyncEnumerator<int> e = null!;
@@ -259,7 +259,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     {
         var scheduler = new TestScheduler();
         var ex = new InvalidOperationException("callback");
-        var drops = new DropLog(scheduler, _ => ex);
+        var drops = new DropRecorder<int>(scheduler, _ => ex);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3)]);
 
         var res = scheduler.StartPull(() => _case.Apply(xs, drops.Add, scheduler), 100, disposed: 250);
@@ -272,7 +272,7 @@ public sealed class OperatorConformanceTests : ReactiveTest
     public void Conformance_TwoEnumerations_AreIndependent()
     {
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var xs = new TestSource(scheduler, _case.IsPull, [OnNext(210, 1), OnNext(211, 2), OnNext(212, 3), OnCompleted<int>(300)]);
         var sequence = _case.Apply(xs, drops.Add, scheduler);
 

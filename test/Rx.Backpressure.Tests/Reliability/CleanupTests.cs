@@ -61,7 +61,7 @@ public sealed class CleanupTests : ReactiveTest
         }
 
         var xs = new TestSource(scheduler, operatorCase.IsPull, [.. messages]);
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         using var cts = new CancellationTokenSource();
         WeakReference enumerator = Run(scheduler, operatorCase, xs, drops, cts, ending, out Task disposal);
 
@@ -117,7 +117,7 @@ public sealed class CleanupTests : ReactiveTest
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference Run(InspectableScheduler scheduler, OperatorCase operatorCase, TestSource xs, DropLog drops, CancellationTokenSource cts, Ending ending, out Task disposal)
+    private static WeakReference Run(InspectableScheduler scheduler, OperatorCase operatorCase, TestSource xs, DropRecorder<int> drops, CancellationTokenSource cts, Ending ending, out Task disposal)
     {
         var sequence = operatorCase.Apply(xs, drops.Add, scheduler);
         IAsyncEnumerator<int>? e = null;

@@ -5,7 +5,7 @@ using System.Linq;
 namespace Rx.Backpressure.Tests.Reliability;
 
 /// <summary>
-/// An obviously-correct, single-threaded, list-based simulation of DESIGN.md's semantics, driven by a
+/// An obviously-correct, single-threaded, list-based simulation of the operators' semantics (docs/semantics.md), driven by a
 /// discrete-event queue with the same ordering rules as Rx's TestScheduler (by tick, then by scheduling order;
 /// anything scheduled at or before "now" runs at now + 1). It shares no code with the library.
 /// </summary>

@@ -66,7 +66,7 @@ public sealed class MarbleTests : ReactiveTest
         const string Dropped = "-----de";
 
         var scheduler = new TestScheduler();
-        var drops = new DropLog(scheduler);
+        var drops = new DropRecorder<int>(scheduler);
         var pulls = new List<long>();
         var xs = new TestSource(scheduler, pullShape, Marble.Parse(Source, c => c - 'a' + 1, offset: 200, frame: 5));
 
