@@ -19,7 +19,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="capacity">The exact number of items the buffer holds, at least 1.</param>
     /// <param name="overflow">What happens when the buffer is full; <see cref="BufferOverflow.Wait"/> pauses the source.</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
-    /// <param name="scheduler">A scheduler to run the pump and resume the consumer synchronously (virtual time); null for the thread pool.</param>
+    /// <param name="scheduler">
+    /// A virtual-time scheduler (<c>TestScheduler</c>, <c>HistoricalScheduler</c>) runs the pump and resumes the consumer
+    /// synchronously inside its actions; any other scheduler, or null, leaves both on the thread pool.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics

@@ -18,7 +18,11 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="capacity">The exact number of items the buffer holds, at least 0 (0: the pending sample is the only storage).</param>
     /// <param name="period">Null for latest-wins; otherwise the length of the sampling window opened by the first item that finds the buffer full.</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
-    /// <param name="scheduler">The scheduler for the window timers, the pump and resuming the consumer synchronously; null for Rx's default scheduler and the thread pool.</param>
+    /// <param name="scheduler">
+    /// Runs the window timers (null: Rx's default scheduler). A virtual-time scheduler (<c>TestScheduler</c>,
+    /// <c>HistoricalScheduler</c>) also runs the pump and resumes the consumer synchronously inside its actions; any
+    /// other scheduler only runs the timers, and the pump and the consumer stay on the thread pool.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
@@ -33,12 +37,17 @@ public static partial class AsyncEnumerableBackpressure
     /// <paramref name="onDropped"/> exactly once.</para>
     /// <para><b>Errors and completion.</b> On the source's end the pending sample is delivered right after the
     /// buffered items, without waiting for its window. Errors are thrown as the same instance after it.</para>
-    /// <para><b>Scheduler and cancellation.</b> Window timers run on <paramref name="scheduler"/>. Cancelling or
-    /// disposing the enumerator cancels the source and any timer at once; a pending <c>MoveNextAsync</c> throws
+    /// <para><b>Scheduler and cancellation.</b> Window timers run on <paramref name="scheduler"/>; while a surge
+    /// lasts they chain (the next window opens as one closes with a sample), so the consumer receives one item per
+    /// period. A scheduler that throws from <c>Schedule</c> ends the sequence with that exception after the held
+    /// items. Cancelling or disposing the enumerator cancels the source and any timer at once; a pending <c>MoveNextAsync</c> throws
     /// <see cref="OperationCanceledException"/>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative, or <paramref name="period"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="capacity"/> is negative, or <paramref name="period"/> is not positive or longer than a real
+    /// scheduler's timers accept (about 49.7 days; a virtual-time scheduler accepts any).
+    /// </exception>
     public static IAsyncEnumerable<T> SampleWhenFull<T>(
         this IAsyncEnumerable<T> source,
         int capacity,

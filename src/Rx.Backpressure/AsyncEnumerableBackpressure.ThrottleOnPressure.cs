@@ -20,7 +20,10 @@ public static partial class AsyncEnumerableBackpressure
     /// <param name="lowWatermark">The buffered count at which reading resumes (pressure off), at least 0 and below <paramref name="highWatermark"/>.</param>
     /// <param name="pressure">Receives the transitions (true: on; false: off), synchronously; never completed or failed by the operator.</param>
     /// <param name="onDropped">Called once for every item still buffered when the consumer stops.</param>
-    /// <param name="scheduler">A scheduler to run the pump and resume the consumer synchronously (virtual time); null for the thread pool.</param>
+    /// <param name="scheduler">
+    /// A virtual-time scheduler (<c>TestScheduler</c>, <c>HistoricalScheduler</c>) runs the pump and resumes the consumer
+    /// synchronously inside its actions; any other scheduler, or null, leaves both on the thread pool.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
@@ -35,7 +38,7 @@ public static partial class AsyncEnumerableBackpressure
     /// <para><b>Errors and completion.</b> The source's end and its exceptions reach the consumer after the buffered
     /// items, as the same instance. An exception from <paramref name="onDropped"/> or <paramref name="pressure"/>
     /// fails the sequence like a source error.</para>
-    /// <para><b>Scheduler and cancellation.</b> With a scheduler, the paused pump resumes synchronously inside the
+    /// <para><b>Scheduler and cancellation.</b> With a virtual-time scheduler, the paused pump resumes synchronously inside the
     /// consumer's <c>MoveNextAsync</c> that drains to the low watermark. Cancelling or disposing the enumerator
     /// cancels the source at once; a pending <c>MoveNextAsync</c> throws <see cref="OperationCanceledException"/>.</para>
     /// </remarks>

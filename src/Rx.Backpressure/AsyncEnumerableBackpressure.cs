@@ -8,8 +8,8 @@ namespace Rx.Backpressure;
 /// Only <see cref="BufferOverflow.Wait"/> and ThrottleOnPressure pause the source; with every other policy the
 /// source is treated as live and read as fast as it yields, so the policy has something to act on. The pump
 /// starts on the first <c>MoveNextAsync</c>; each enumerator has its own pump and buffer. Arguments are checked at
-/// the call. Without a scheduler the pump runs on the thread pool; with one, it runs inline, inside the
-/// scheduler's actions (virtual time), and a paused pump resumes synchronously inside the consumer's
+/// the call. The pump runs on the thread pool, unless a virtual-time scheduler (<c>TestScheduler</c>) is given: then
+/// it runs inline, inside that scheduler's actions, and a paused pump resumes synchronously inside the consumer's
 /// <c>MoveNextAsync</c> that frees room.
 /// </remarks>
 public static partial class AsyncEnumerableBackpressure

@@ -19,8 +19,8 @@ public static partial class ObservableBackpressure
     /// <param name="overflow">What happens to an arrival at a full buffer; <see cref="BufferOverflow.Wait"/> is not allowed for a push source.</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
     /// <param name="scheduler">
-    /// A scheduler (for example Rx's <c>TestScheduler</c>) to resume the consumer synchronously on the thread that
-    /// delivers the item; null for the default, which resumes the consumer on the thread pool.
+    /// A virtual-time scheduler (<c>TestScheduler</c>, <c>HistoricalScheduler</c>) resumes the consumer synchronously
+    /// inside its actions; any other scheduler, or null, resumes it on the thread pool, never on the producer's stack.
     /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">

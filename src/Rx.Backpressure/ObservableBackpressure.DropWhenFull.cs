@@ -17,7 +17,10 @@ public static partial class ObservableBackpressure
     /// <param name="source">The push source.</param>
     /// <param name="capacity">The exact number of items the buffer holds, at least 0 (0: only hand off to a waiting consumer).</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
-    /// <param name="scheduler">A scheduler to resume the consumer synchronously (virtual time); null to resume it on the thread pool.</param>
+    /// <param name="scheduler">
+    /// A virtual-time scheduler (<c>TestScheduler</c>, <c>HistoricalScheduler</c>) resumes the consumer synchronously
+    /// inside its actions; any other scheduler, or null, resumes it on the thread pool, never on the producer's stack.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics

@@ -21,7 +21,11 @@ public static partial class ObservableBackpressure
     /// the sampling window opened by the first arrival that finds the buffer full.
     /// </param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
-    /// <param name="scheduler">The scheduler for the window timers and for resuming the consumer synchronously; null for Rx's default scheduler and thread-pool resumption.</param>
+    /// <param name="scheduler">
+    /// Runs the window timers (null: Rx's default scheduler). A virtual-time scheduler (<c>TestScheduler</c>,
+    /// <c>HistoricalScheduler</c>) also resumes the consumer synchronously inside its actions; any other scheduler only
+    /// runs the timers, and the consumer is resumed on the thread pool, never on the producer's stack.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
@@ -38,11 +42,17 @@ public static partial class ObservableBackpressure
     /// buffered items, before the end, without waiting for its window: the last value is never lost. A source error
     /// is thrown as the same instance; an exception from <paramref name="onDropped"/> fails the sequence the same way.</para>
     /// <para><b>Scheduler and cancellation.</b> Window timers run on <paramref name="scheduler"/>; an arrival at the
-    /// tick a window closes is ordered by that scheduler. Cancelling or disposing the enumerator disposes the
+    /// tick a window closes is ordered by that scheduler. While a surge lasts the windows chain (the next opens as one
+    /// closes with a sample), so the consumer receives one item per period. A scheduler that throws from
+    /// <c>Schedule</c> ends the sequence with that exception after the held items, never in the producer's
+    /// <c>OnNext</c>. Cancelling or disposing the enumerator disposes the
     /// subscription and any timer at once; a pending <c>MoveNextAsync</c> then throws <see cref="OperationCanceledException"/>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative, or <paramref name="period"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="capacity"/> is negative, or <paramref name="period"/> is not positive or longer than a real
+    /// scheduler's timers accept (about 49.7 days; a virtual-time scheduler accepts any).
+    /// </exception>
     public static IAsyncEnumerable<T> SampleWhenFull<T>(
         this IObservable<T> source,
         int capacity,

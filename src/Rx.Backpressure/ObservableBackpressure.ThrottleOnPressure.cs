@@ -25,7 +25,10 @@ public static partial class ObservableBackpressure
     /// <param name="capacity">The hard bound for a producer that ignores the signal, at least <paramref name="highWatermark"/>; null for twice the high watermark (at most <see cref="int.MaxValue"/>).</param>
     /// <param name="overflow">What happens at the hard bound; <see cref="BufferOverflow.Wait"/> is not allowed for a push source.</param>
     /// <param name="onDropped">Called once for every item that is not delivered, outside the buffer's lock.</param>
-    /// <param name="scheduler">A scheduler to resume the consumer synchronously (virtual time); null to resume it on the thread pool.</param>
+    /// <param name="scheduler">
+    /// A virtual-time scheduler (<c>TestScheduler</c>, <c>HistoricalScheduler</c>) resumes the consumer synchronously
+    /// inside its actions; any other scheduler, or null, resumes it on the thread pool, never on the producer's stack.
+    /// </param>
     /// <param name="counters">Optional counters that this operator's enumerations add to.</param>
     /// <param name="name">
     /// Optional name of the pipeline, the <c>rx_backpressure.pipeline</c> tag of the <c>Rx.Backpressure</c> metrics
