@@ -44,8 +44,8 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The pressure observer when it is published to in order (any other observer); null otherwise.</summary>
     private readonly IObserver<bool>? _pressurePublication;
 
-    /// <summary>The buffered items, oldest first.</summary>
-    private Ring<T> _ring;
+    /// <summary>The buffered items, oldest first: a ring, or one slot per key (LatestByKey).</summary>
+    private readonly ItemStorage<T> _items;
 
     /// <summary>Whether <see cref="_pending"/> holds a sample (SampleWhenFull).</summary>
     private bool _hasPending;
@@ -130,7 +130,7 @@ internal sealed class BackpressureBuffer<T>
     public BackpressureBuffer(BufferPolicy<T> policy)
     {
         _policy = policy;
-        _ring = new Ring<T>(policy.Capacity);
+        _items = policy.CreateStorage();
         _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
         _reader = new AsyncSignal(!policy.IsVirtualTime);
         _writer = new AsyncSignal(!policy.IsVirtualTime);
@@ -183,6 +183,7 @@ internal sealed class BackpressureBuffer<T>
         IDisposable? upstream = null;
         long openedWindow = 0;
         bool publishPressure = false;
+        Exception? fault = null;
 
         lock (_gate)
         {
@@ -209,9 +210,13 @@ internal sealed class BackpressureBuffer<T>
                 handOff = true;
                 _accounting.ReceivedAndDelivered();
             }
-            else if (!_ring.IsFull)
+            else if (_policy.IsKeyed && TryReplaceKeyedLocked(item, ref dropped, ref hasDropped, ref fault))
             {
-                _ring.Enqueue(item);
+                // LatestByKey: the key was held and its value replaced in place, or the key selector or comparer threw.
+            }
+            else if (!_items.IsFull)
+            {
+                _items.Enqueue(item);
                 _accounting.ReceivedAndBuffered();
                 publishPressure = UpdatePressureAfterEnqueueLocked();
             }
@@ -231,13 +236,13 @@ internal sealed class BackpressureBuffer<T>
                 switch (_policy.Overflow)
                 {
                     case BufferOverflow.DropOldest:
-                        dropped = _ring.DequeueHead();
-                        _ring.Enqueue(item);
+                        dropped = _items.DequeueHead();
+                        _items.Enqueue(item);
                         reason = DropReason.Evicted;
                         break;
                     case BufferOverflow.DropNewest:
-                        dropped = _ring.RemoveTail();
-                        _ring.Enqueue(item);
+                        dropped = _items.RemoveTail();
+                        _items.Enqueue(item);
                         reason = DropReason.Evicted;
                         break;
                     case BufferOverflow.Error:
@@ -287,6 +292,11 @@ internal sealed class BackpressureBuffer<T>
         {
             ReportDropped(dropped);
         }
+
+        if (fault is not null)
+        {
+            Fault(fault);
+        }
     }
 
     /// <summary>The source completed: deliver what is held, then end. Never throws.</summary>
@@ -325,14 +335,14 @@ internal sealed class BackpressureBuffer<T>
                 return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
             }
 
-            if (_ring.Count > 0)
+            if (_items.Count > 0)
             {
-                _current = _ring.DequeueHead();
+                _current = _items.DequeueHead();
                 _accounting.BufferedDelivered();
                 if (_hasPending && !_windowOpen)
                 {
                     // Latest wins: the pending sample takes the freed slot.
-                    _ring.Enqueue(_pending);
+                    _items.Enqueue(_pending);
                     _pending = default!;
                     _hasPending = false;
                 }
@@ -439,7 +449,7 @@ internal sealed class BackpressureBuffer<T>
             wakeWriter = _writerWaiting;
             _writerWaiting = false;
             timer = CloseWindowLocked();
-            leftOver = _ring.DrainToArray();
+            leftOver = _items.DrainToArray();
             hadPending = _hasPending;
             if (hadPending)
             {
@@ -509,7 +519,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            return (_ring.ToArray(), _hasPending, _pending);
+            return (_items.ToArray(), _hasPending, _pending);
         }
     }
 
@@ -519,8 +529,37 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            return _ring.AllocatedLength;
+            return _items.AllocatedLength;
         }
+    }
+
+    /// <summary>
+    /// LatestByKey: replaces the held value of the arrival's key in place (the replaced value is dropped). The key
+    /// selector and comparer are user code: if they throw, nothing was changed, the arrival is dropped and the
+    /// sequence fails with the exception. Call under the gate.
+    /// </summary>
+    /// <returns>True when the arrival was dealt with; false when it is a new key to store.</returns>
+    private bool TryReplaceKeyedLocked(T item, ref T dropped, ref bool hasDropped, ref Exception? fault)
+    {
+        try
+        {
+            if (!_items.TryReplace(item, out T replaced))
+            {
+                return false;
+            }
+
+            dropped = replaced;
+            _accounting.ReceivedAndDropped(DropReason.Replaced);
+        }
+        catch (Exception ex)
+        {
+            dropped = item;
+            fault = ex;
+            _accounting.ReceivedAndDropped(DropReason.Stopped);
+        }
+
+        hasDropped = true;
+        return true;
     }
 
     /// <summary>Makes <paramref name="item"/> the pending sample; an earlier one is dropped. Call under the gate.</summary>
@@ -553,7 +592,7 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>Whether the pump may read another item: room left and pressure off. Call under the gate.</summary>
-    private bool CanWrite() => !_pressureOn && !_ring.IsFull;
+    private bool CanWrite() => !_pressureOn && !_items.IsFull;
 
     /// <summary>Takes the waiting pump if it may read again. Call under the gate.</summary>
     private bool TakeWriterIfRoomLocked()
@@ -571,7 +610,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_policy.HighWatermark > 0 && !_pressureOn && _ring.Count >= _policy.HighWatermark)
+        if (_policy.HighWatermark > 0 && !_pressureOn && _items.Count >= _policy.HighWatermark)
         {
             TaskCompletionSource? none = null;
             SetPressureLocked(true, ref none);
@@ -586,7 +625,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterDequeueLocked(ref TaskCompletionSource? releaseProducer)
     {
-        if (_pressureOn && _ring.Count <= _policy.LowWatermark)
+        if (_pressureOn && _items.Count <= _policy.LowWatermark)
         {
             SetPressureLocked(false, ref releaseProducer);
             return _pressurePublication is not null;
@@ -669,7 +708,7 @@ internal sealed class BackpressureBuffer<T>
     {
         Exception? fault = Faults.TryDispose(upstream);
         Exception? dropError = _policy.OnDropped is { } onDropped ? Faults.TryInvoke(onDropped, item) : null;
-        Settle(new BufferOverflowException(_ring.Capacity, dropError), fault);
+        Settle(new BufferOverflowException(_items.Capacity, dropError), fault);
     }
 
     /// <summary>
@@ -709,7 +748,7 @@ internal sealed class BackpressureBuffer<T>
                     _current = TakePendingLocked();
                     _accounting.BufferedDelivered();
                 }
-                else if (_ring.Count == 0)
+                else if (_items.Count == 0)
                 {
                     _finished = true;
                 }
@@ -838,21 +877,21 @@ internal sealed class BackpressureBuffer<T>
                     handOff = true;
                     _accounting.BufferedDelivered();
                 }
-                else if (_ring.Capacity == 0)
+                else if (_items.Capacity == 0)
                 {
                     // Capacity 0: the pending sample is the only storage and goes to the next pull.
                     _pendingAdmitted = true;
                 }
                 else
                 {
-                    if (_ring.IsFull)
+                    if (_items.IsFull)
                     {
-                        evicted = _ring.DequeueHead();
+                        evicted = _items.DequeueHead();
                         hasEvicted = true;
                         _accounting.BufferedDropped(1, DropReason.Evicted);
                     }
 
-                    _ring.Enqueue(TakePendingLocked());
+                    _items.Enqueue(TakePendingLocked());
                 }
 
                 nextWindow = ++_windowId;
@@ -954,9 +993,9 @@ internal sealed class BackpressureBuffer<T>
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
-        _ring.AssertInvariants();
-        Debug.Assert(!_readerWaiting || _ring.Count == 0, "a reader waits while items are buffered");
+        _items.AssertInvariants();
+        Debug.Assert(!_readerWaiting || _items.Count == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
-        Debug.Assert(!_pendingAdmitted || (_hasPending && _ring.Capacity == 0), "an admitted sample outside capacity 0");
+        Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
     }
 }

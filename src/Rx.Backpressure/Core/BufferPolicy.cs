@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Reactive.Concurrency;
 
 namespace Rx.Backpressure.Core;
@@ -71,6 +72,12 @@ internal sealed class BufferPolicy<T>
     /// <summary>Gets the name of the operator, for messages.</summary>
     public required string OperatorName { get; init; }
 
+    /// <summary>Gets a value indicating whether the storage keeps one value per key (LatestByKey).</summary>
+    public bool IsKeyed => KeyedStorage is not null;
+
+    /// <summary>Gets the factory of a keyed storage (LatestByKey), or null for a ring.</summary>
+    public Func<ItemStorage<T>>? KeyedStorage { get; init; }
+
     /// <summary>The policy of BufferBounded: a plain buffer; <see cref="BufferOverflow.Wait"/> pauses the pump.</summary>
     /// <param name="capacity">The validated capacity.</param>
     /// <param name="overflow">The validated overflow policy.</param>
@@ -129,6 +136,38 @@ internal sealed class BufferPolicy<T>
         PipelineName = name,
     };
 
+    /// <summary>The policy of LatestByKey: one slot per key in arrival order; a new key at capacity applies the overflow.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <param name="keySelector">Extracts an item's key.</param>
+    /// <param name="capacity">The validated capacity, in keys.</param>
+    /// <param name="overflow">The validated overflow policy for a new key at capacity.</param>
+    /// <param name="onDropped">The drop callback.</param>
+    /// <param name="comparer">Compares keys.</param>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <param name="counters">The counters, or null.</param>
+    /// <param name="name">The pipeline's name for metrics, or null.</param>
+    /// <returns>The policy.</returns>
+    public static BufferPolicy<T> LatestByKey<TKey>(
+        Func<T, TKey> keySelector,
+        int capacity,
+        BufferOverflow overflow,
+        Action<T>? onDropped,
+        IEqualityComparer<TKey> comparer,
+        IScheduler? scheduler,
+        BackpressureCounters? counters,
+        string? name) => new()
+    {
+        OperatorName = nameof(LatestByKey),
+        Capacity = capacity,
+        Overflow = overflow,
+        PausesSource = overflow == BufferOverflow.Wait,
+        KeyedStorage = () => new KeyedStorage<T, TKey>(capacity, keySelector, comparer),
+        OnDropped = onDropped,
+        Scheduler = scheduler,
+        Counters = counters,
+        PipelineName = name,
+    };
+
     /// <summary>
     /// The policy of ThrottleOnPressure. The pull shape pauses its pump at the high watermark, so its buffer needs
     /// no more room than that; the push shape has a hard bound and an overflow policy for producers that do not listen.
@@ -166,4 +205,8 @@ internal sealed class BufferPolicy<T>
         Counters = counters,
         PipelineName = name,
     };
+
+    /// <summary>Creates the storage of one enumeration's buffer; it allocates no slots until items arrive.</summary>
+    /// <returns>A ring, or the keyed storage.</returns>
+    public ItemStorage<T> CreateStorage() => KeyedStorage?.Invoke() ?? new RingStorage<T>(Capacity);
 }

@@ -94,6 +94,21 @@ internal struct Ring<T>
         return item;
     }
 
+    /// <summary>Returns a reference to the item <paramref name="offset"/> places after the oldest; it must be held.</summary>
+    /// <param name="offset">0 for the oldest, <c>Count - 1</c> for the newest.</param>
+    /// <returns>A reference to the slot.</returns>
+    public readonly ref T At(int offset)
+    {
+        Debug.Assert(offset >= 0 && offset < _count, "At outside the held items.");
+        int index = _head + offset;
+        if (index >= _items.Length)
+        {
+            index -= _items.Length;
+        }
+
+        return ref _items[index];
+    }
+
     /// <summary>Removes and returns the newest item; the ring must not be empty.</summary>
     /// <returns>The newest item.</returns>
     public T RemoveTail()

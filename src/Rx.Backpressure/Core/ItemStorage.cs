@@ -1,0 +1,57 @@
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// What <see cref="BackpressureBuffer{T}"/> needs from the place it keeps items: a bounded FIFO whose storage follows
+/// the items held. Two kinds exist: <see cref="RingStorage{T}"/> (every operator but LatestByKey) and
+/// <see cref="KeyedStorage{T, TKey}"/> (LatestByKey: one slot per key, in order of each key's first arrival). The
+/// buffer decides everything — room, overflow, eviction, hand-off, pressure — against this surface, so a keyed
+/// buffer keeps every rule of a plain one. Not thread-safe: the buffer guards it with its gate.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+internal abstract class ItemStorage<T>
+{
+    /// <summary>Gets the number of items held.</summary>
+    public abstract int Count { get; }
+
+    /// <summary>Gets the bound.</summary>
+    public abstract int Capacity { get; }
+
+    /// <summary>Gets a value indicating whether <see cref="Count"/> equals <see cref="Capacity"/>.</summary>
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Gets the number of slots allocated now (tests and diagnostics).</summary>
+    public abstract int AllocatedLength { get; }
+
+    /// <summary>
+    /// Replaces the held value of an item's key in place, if the storage is keyed and the key is held. May run the
+    /// key selector and the key comparer (user code that may throw; nothing is changed then).
+    /// </summary>
+    /// <param name="item">The arrival.</param>
+    /// <param name="replaced">The value it replaced.</param>
+    /// <returns>True if it replaced a held value; false if the arrival must be stored as a new item.</returns>
+    public abstract bool TryReplace(T item, out T replaced);
+
+    /// <summary>Appends an item (for a keyed storage: a new key, after <see cref="TryReplace"/> returned false); must not be full.</summary>
+    /// <param name="item">The item.</param>
+    public abstract void Enqueue(T item);
+
+    /// <summary>Removes and returns the oldest item; must not be empty.</summary>
+    /// <returns>The oldest item.</returns>
+    public abstract T DequeueHead();
+
+    /// <summary>Removes and returns the newest item; must not be empty.</summary>
+    /// <returns>The newest item.</returns>
+    public abstract T RemoveTail();
+
+    /// <summary>Removes every item, oldest first, into a new array.</summary>
+    /// <returns>The items that were held.</returns>
+    public abstract T[] DrainToArray();
+
+    /// <summary>Returns the items, oldest first, without removing them (tests and diagnostics).</summary>
+    /// <returns>A copy of the held items.</returns>
+    public abstract T[] ToArray();
+
+    /// <summary>Throws unless the bookkeeping is consistent (debug builds).</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    public abstract void AssertInvariants();
+}

@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// The storage of LatestByKey, a coalescing buffer: at most one value per key, keys in order of their first arrival
+/// since they were last taken. An arrival whose key is held replaces the value in place (the key keeps its
+/// position); a new key is appended. Storage follows the keys held, like <see cref="Ring{T}"/>.
+/// </summary>
+/// <remarks>
+/// <para>A small hash table of nodes (value, key, hash, bucket chain) plus a <see cref="Ring{T}"/> of node indices
+/// in arrival order. User code — the key selector and the comparer — runs only in <see cref="TryReplace"/>'s lookup,
+/// before anything changes: inserting, removing and growing use the stored hashes and node indices, so a selector or
+/// comparer that throws leaves the storage intact. A <c>null</c> key is a key (hash 0, equal only to <c>null</c>).</para>
+/// <para>Invariants: <c>_order</c> holds exactly the live nodes, oldest first; each live node is in the chain of
+/// bucket <c>Hash % _buckets.Length</c>; free nodes form the list at <c>_free</c>; <c>Count ≤ Capacity</c>.</para>
+/// </remarks>
+/// <typeparam name="T">The item type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
+{
+    /// <summary>The bound, in keys.</summary>
+    private readonly int _capacity;
+
+    /// <summary>Extracts an item's key (user code).</summary>
+    private readonly Func<T, TKey> _keySelector;
+
+    /// <summary>Compares keys (user code).</summary>
+    private readonly IEqualityComparer<TKey> _comparer;
+
+    /// <summary>Live node indices, oldest key first.</summary>
+    private Ring<int> _order;
+
+    /// <summary>The nodes; grows by doubling up to the capacity.</summary>
+    private Node[] _nodes = [];
+
+    /// <summary>Per bucket, the index of the first node of its chain plus one (0: empty).</summary>
+    private int[] _buckets = [];
+
+    /// <summary>How many nodes have ever been used since the last reset; nodes past it are untouched.</summary>
+    private int _used;
+
+    /// <summary>The first free node, or -1.</summary>
+    private int _free = -1;
+
+    /// <summary>The key computed by the last <see cref="TryReplace"/> that found no held value, for the <see cref="Enqueue"/> that follows.</summary>
+    private TKey _pendingKey = default!;
+
+    /// <summary>The hash of <see cref="_pendingKey"/>.</summary>
+    private int _pendingHash;
+
+    /// <summary>Whether <see cref="_pendingKey"/> is set.</summary>
+    private bool _hasPendingKey;
+
+    /// <summary>Initializes a new instance of the <see cref="KeyedStorage{T, TKey}"/> class. Allocates no slots.</summary>
+    /// <param name="capacity">The bound, in keys.</param>
+    /// <param name="keySelector">Extracts an item's key.</param>
+    /// <param name="comparer">Compares keys.</param>
+    public KeyedStorage(int capacity, Func<T, TKey> keySelector, IEqualityComparer<TKey> comparer)
+    {
+        _capacity = capacity;
+        _keySelector = keySelector;
+        _comparer = comparer;
+        _order = new Ring<int>(capacity);
+    }
+
+    /// <inheritdoc/>
+    public override int Count => _order.Count;
+
+    /// <inheritdoc/>
+    public override int Capacity => _capacity;
+
+    /// <inheritdoc/>
+    public override int AllocatedLength => _nodes.Length;
+
+    /// <inheritdoc/>
+    public override bool TryReplace(T item, out T replaced)
+    {
+        TKey key = _keySelector(item);
+        int hash = key is null ? 0 : _comparer.GetHashCode(key) & int.MaxValue;
+        if (_order.Count > 0)
+        {
+            for (int i = _buckets[hash % _buckets.Length] - 1; i >= 0; i = _nodes[i].Next)
+            {
+                ref Node node = ref _nodes[i];
+                if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
+                {
+                    replaced = node.Value;
+                    node.Value = item;
+                    _hasPendingKey = false;
+                    _pendingKey = default!;
+                    return true;
+                }
+            }
+        }
+
+        _pendingKey = key;
+        _pendingHash = hash;
+        _hasPendingKey = true;
+        replaced = default!;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public override void Enqueue(T item)
+    {
+        Debug.Assert(_hasPendingKey, "Enqueue without the TryReplace that computed the key.");
+        Debug.Assert(_order.Count < _capacity, "Enqueue on a full storage.");
+        int index;
+        if (_free >= 0)
+        {
+            index = _free;
+            _free = _nodes[index].Next;
+        }
+        else
+        {
+            if (_used == _nodes.Length)
+            {
+                Grow();
+            }
+
+            index = _used++;
+        }
+
+        int bucket = _pendingHash % _buckets.Length;
+        _nodes[index] = new Node { Key = _pendingKey, Value = item, Hash = _pendingHash, Next = _buckets[bucket] - 1 };
+        _buckets[bucket] = index + 1;
+        _order.Enqueue(index);
+        _pendingKey = default!;
+        _hasPendingKey = false;
+    }
+
+    /// <inheritdoc/>
+    public override T DequeueHead()
+    {
+        int index = _order.At(0);
+        T value = Unlink(index);
+        _order.DequeueHead();
+        ReleaseIfEmpty();
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public override T RemoveTail()
+    {
+        int index = _order.At(_order.Count - 1);
+        T value = Unlink(index);
+        _order.RemoveTail();
+        ReleaseIfEmpty();
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public override T[] DrainToArray()
+    {
+        T[] values = ToArray();
+        _order.DrainToArray();
+        Reset();
+        return values;
+    }
+
+    /// <inheritdoc/>
+    public override T[] ToArray()
+    {
+        var values = new T[_order.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = _nodes[_order.At(i)].Value;
+        }
+
+        return values;
+    }
+
+    /// <inheritdoc/>
+    public override void AssertInvariants()
+    {
+        _order.AssertInvariants();
+        Debug.Assert(_order.Count <= _capacity, "more keys than the capacity");
+        Debug.Assert(_used <= _nodes.Length && _nodes.Length <= _capacity, "node storage out of range");
+    }
+
+    /// <summary>Removes a node from its bucket chain and frees it; uses only stored hashes and indices (no user code).</summary>
+    private T Unlink(int index)
+    {
+        ref Node node = ref _nodes[index];
+        int bucket = node.Hash % _buckets.Length;
+        if (_buckets[bucket] - 1 == index)
+        {
+            _buckets[bucket] = node.Next + 1;
+        }
+        else
+        {
+            int previous = _buckets[bucket] - 1;
+            while (_nodes[previous].Next != index)
+            {
+                previous = _nodes[previous].Next;
+            }
+
+            _nodes[previous].Next = node.Next;
+        }
+
+        T value = node.Value;
+        node = new Node { Next = _free };
+        _free = index;
+        return value;
+    }
+
+    /// <summary>Doubles the node storage (at least 4, at most the capacity) and rebuilds the buckets from the stored hashes.</summary>
+    private void Grow()
+    {
+        int length = _nodes.Length == 0 ? Ring<int>.InitialLength : _nodes.Length * 2;
+        if ((uint)length > (uint)Math.Min(_capacity, Array.MaxLength))
+        {
+            length = Math.Min(_capacity, Array.MaxLength);
+        }
+
+        Array.Resize(ref _nodes, length);
+        _buckets = new int[length];
+        for (int i = 0; i < _order.Count; i++)
+        {
+            int index = _order.At(i);
+            int bucket = _nodes[index].Hash % length;
+            _nodes[index].Next = _buckets[bucket] - 1;
+            _buckets[bucket] = index + 1;
+        }
+    }
+
+    /// <summary>Gives large storage back when the last key is taken, as the ring does.</summary>
+    private void ReleaseIfEmpty()
+    {
+        if (_order.Count == 0 && _nodes.Length > Ring<int>.RetainedLength)
+        {
+            Reset();
+        }
+    }
+
+    /// <summary>Forgets every node and releases the storage.</summary>
+    private void Reset()
+    {
+        _nodes = [];
+        _buckets = [];
+        _used = 0;
+        _free = -1;
+    }
+
+    /// <summary>One key's slot.</summary>
+    private struct Node
+    {
+        /// <summary>The key.</summary>
+        public TKey Key;
+
+        /// <summary>The latest value of the key.</summary>
+        public T Value;
+
+        /// <summary>The key's hash (non-negative), so relinking never calls the comparer.</summary>
+        public int Hash;
+
+        /// <summary>The next node in the bucket chain (or in the free list), or -1.</summary>
+        public int Next;
+    }
+}

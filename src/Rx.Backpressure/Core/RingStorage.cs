@@ -1,0 +1,50 @@
+namespace Rx.Backpressure.Core;
+
+/// <summary>The storage of every operator but LatestByKey: a <see cref="Ring{T}"/> of the items in arrival order.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+internal sealed class RingStorage<T> : ItemStorage<T>
+{
+    /// <summary>The items, oldest first. A mutable struct: used in place, never copied.</summary>
+    private Ring<T> _ring;
+
+    /// <summary>Initializes a new instance of the <see cref="RingStorage{T}"/> class. Allocates no slots.</summary>
+    /// <param name="capacity">The exact bound.</param>
+    public RingStorage(int capacity)
+    {
+        _ring = new Ring<T>(capacity);
+    }
+
+    /// <inheritdoc/>
+    public override int Count => _ring.Count;
+
+    /// <inheritdoc/>
+    public override int Capacity => _ring.Capacity;
+
+    /// <inheritdoc/>
+    public override int AllocatedLength => _ring.AllocatedLength;
+
+    /// <inheritdoc/>
+    public override bool TryReplace(T item, out T replaced)
+    {
+        replaced = default!;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public override void Enqueue(T item) => _ring.Enqueue(item);
+
+    /// <inheritdoc/>
+    public override T DequeueHead() => _ring.DequeueHead();
+
+    /// <inheritdoc/>
+    public override T RemoveTail() => _ring.RemoveTail();
+
+    /// <inheritdoc/>
+    public override T[] DrainToArray() => _ring.DrainToArray();
+
+    /// <inheritdoc/>
+    public override T[] ToArray() => _ring.ToArray();
+
+    /// <inheritdoc/>
+    public override void AssertInvariants() => _ring.AssertInvariants();
+}
