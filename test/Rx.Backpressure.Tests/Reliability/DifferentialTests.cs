@@ -28,8 +28,9 @@ public sealed class DifferentialTests
     public static readonly Gen<Scenario> Scenarios =
         from kind in Gen.Enum<OperatorKind>()
         from pull in Gen.Bool
-        from capacity in Gen.Int[kind == OperatorKind.BufferBounded ? 1 : 0, 6]
-        from overflow in pull && kind == OperatorKind.BufferBounded
+        from capacity in Gen.Int[kind is OperatorKind.BufferBounded or OperatorKind.LatestByKey ? 1 : 0, 6]
+        from keys in Gen.Int[1, 8]
+        from overflow in pull && kind is OperatorKind.BufferBounded or OperatorKind.LatestByKey
             ? Gen.Enum<BufferOverflow>()
             : Gen.OneOf(BufferOverflow.Error, BufferOverflow.DropOldest, BufferOverflow.DropNewest, BufferOverflow.DropIncoming)
         from period in Gen.Long[1, 25]
@@ -55,7 +56,10 @@ public sealed class DifferentialTests
             terminal,
             (ticks.Length == 0 ? 201 : ticks[^1]) + terminalGap,
             costs.Take(Math.Max(1, ticks.Length)).ToArray(),
-            disposeEarly == 0 ? disposed : 1000);
+            disposeEarly == 0 ? disposed : 1000)
+        {
+            Keys = keys,
+        };
 
     [Test]
     public void Operators_MatchTheModel_OnRandomSchedules()

@@ -143,6 +143,12 @@ public sealed class OperatorModel
             _waiting = false;
             Deliver(value);
         }
+        else if (_s.Kind == OperatorKind.LatestByKey && _buffer.FindIndex(v => v % _s.Keys == value % _s.Keys) is int held and >= 0)
+        {
+            // The key is held: its value is replaced in place and the key keeps its position.
+            Drop(_buffer[held]);
+            _buffer[held] = value;
+        }
         else if (_buffer.Count < _s.Capacity)
         {
             _buffer.Add(value);

@@ -52,6 +52,8 @@ public sealed class RealRun
             (OperatorKind.DropWhenFull, true) => source.AsyncEnumerable.DropWhenFull(s.Capacity, onDropped, scheduler),
             (OperatorKind.SampleLatest or OperatorKind.SamplePeriodic, false) => source.Observable.SampleWhenFull(s.Capacity, period, onDropped, scheduler),
             (OperatorKind.SampleLatest or OperatorKind.SamplePeriodic, true) => source.AsyncEnumerable.SampleWhenFull(s.Capacity, period, onDropped, scheduler),
+            (OperatorKind.LatestByKey, false) => source.Observable.LatestByKey(v => v % s.Keys, s.Capacity, s.Overflow, onDropped, scheduler: scheduler),
+            (OperatorKind.LatestByKey, true) => source.AsyncEnumerable.LatestByKey(v => v % s.Keys, s.Capacity, s.Overflow, onDropped, scheduler: scheduler),
             (_, false) => source.Observable.ThrottleOnPressure(s.High, s.Low, pressure, s.Capacity, s.Overflow, onDropped, scheduler),
             (_, true) => source.AsyncEnumerable.ThrottleOnPressure(s.High, s.Low, pressure, onDropped, scheduler),
         };

@@ -10,6 +10,7 @@ public enum OperatorKind
     SampleLatest,
     SamplePeriodic,
     ThrottleOnPressure,
+    LatestByKey,
 }
 
 public enum TerminalKind
@@ -38,7 +39,10 @@ public sealed record Scenario(
     long[] Costs,
     long Disposed)
 {
-    public bool PausesSource => Pull && ((Kind == OperatorKind.BufferBounded && Overflow == BufferOverflow.Wait) || Kind == OperatorKind.ThrottleOnPressure);
+    /// <summary>Gets the number of distinct keys for LatestByKey: item v has key v % Keys.</summary>
+    public int Keys { get; init; } = 1;
+
+    public bool PausesSource => Pull && ((Kind is OperatorKind.BufferBounded or OperatorKind.LatestByKey && Overflow == BufferOverflow.Wait) || Kind == OperatorKind.ThrottleOnPressure);
 
     public override string ToString()
     {
@@ -48,6 +52,7 @@ public sealed record Scenario(
             OperatorKind.DropWhenFull => $"DropWhenFull(capacity: {Capacity})",
             OperatorKind.SampleLatest => $"SampleWhenFull(capacity: {Capacity})",
             OperatorKind.SamplePeriodic => $"SampleWhenFull(capacity: {Capacity}, period: {Period})",
+            OperatorKind.LatestByKey => $"LatestByKey(key: v % {Keys}, capacity: {Capacity}, {Overflow})",
             _ => Pull ? $"ThrottleOnPressure(high: {High}, low: {Low})" : $"ThrottleOnPressure(high: {High}, low: {Low}, capacity: {Capacity}, {Overflow})",
         };
         string items = string.Join(" ", ItemTicks.Select((t, i) => $"{t}:{i + 1}"));
