@@ -37,6 +37,7 @@ public sealed class StressTests
         yield return Case("bridge SampleWhenFull(4)", false, 4, 1, (s, d, c) => s.Push.SampleWhenFull(4, null, d, counters: c));
         yield return Case("bridge SampleWhenFull(2, 1 ms)", false, 2, 1, (s, d, c) => s.Push.SampleWhenFull(2, TimeSpan.FromMilliseconds(1), d, counters: c));
         yield return Case("bridge ThrottleOnPressure(8, 2, gate)", false, 16, 0, (s, d, c) => s.Push.ThrottleOnPressure(8, 2, s.Gate, 16, BufferOverflow.DropIncoming, d, counters: c), cooperative: true);
+        yield return Case("bridge LatestByKey(8, distinct keys)", false, 8, 0, (s, d, c) => s.Push.LatestByKey(x => x, 8, onDropped: d, counters: c));
         yield return Case("bridge ThrottleOnPressure(8, 2, ignored)", false, 12, 0, (s, d, c) => s.Push.ThrottleOnPressure(8, 2, s.Touching, 12, BufferOverflow.DropOldest, d, counters: c));
 
         foreach (var overflow in Enum.GetValues<BufferOverflow>())
@@ -47,6 +48,7 @@ public sealed class StressTests
         yield return Case("pull DropWhenFull(4)", true, 4, 0, (s, d, c) => s.Pull.DropWhenFull(4, d, counters: c));
         yield return Case("pull SampleWhenFull(4)", true, 4, 1, (s, d, c) => s.Pull.SampleWhenFull(4, null, d, counters: c));
         yield return Case("pull SampleWhenFull(2, 1 ms)", true, 2, 1, (s, d, c) => s.Pull.SampleWhenFull(2, TimeSpan.FromMilliseconds(1), d, counters: c));
+        yield return Case("pull LatestByKey(8, distinct keys, Wait)", true, 8, 0, (s, d, c) => s.Pull.LatestByKey(x => x, 8, BufferOverflow.Wait, d, counters: c));
         yield return Case("pull ThrottleOnPressure(8, 2)", true, 8, 0, (s, d, c) => s.Pull.ThrottleOnPressure(8, 2, s.Touching, d, counters: c));
     }
 

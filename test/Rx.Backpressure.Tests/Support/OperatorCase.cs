@@ -36,6 +36,7 @@ public sealed class OperatorCase
             yield return Push("Bridge.SampleWhenFull(latest)", (s, d, sch, c) => s.SampleWhenFull(2, null, d, sch, c));
             yield return Push("Bridge.SampleWhenFull(period)", (s, d, sch, c) => s.SampleWhenFull(2, TimeSpan.FromTicks(10), d, sch, c));
             yield return Push("Bridge.ThrottleOnPressure", (s, d, sch, c) => s.ThrottleOnPressure(2, 1, onDropped: d, scheduler: sch, counters: c));
+            yield return Push("Bridge.LatestByKey", (s, d, sch, c) => s.LatestByKey(x => x, 2, onDropped: d, scheduler: sch, counters: c));
 
             foreach (BufferOverflow overflow in new[] { BufferOverflow.Wait, BufferOverflow.Error, BufferOverflow.DropOldest, BufferOverflow.DropNewest, BufferOverflow.DropIncoming })
             {
@@ -46,6 +47,8 @@ public sealed class OperatorCase
             yield return Pull("Pull.SampleWhenFull(latest)", (s, d, sch, c) => s.SampleWhenFull(2, null, d, sch, c), false);
             yield return Pull("Pull.SampleWhenFull(period)", (s, d, sch, c) => s.SampleWhenFull(2, TimeSpan.FromTicks(10), d, sch, c), false);
             yield return Pull("Pull.ThrottleOnPressure", (s, d, sch, c) => s.ThrottleOnPressure(2, 1, onDropped: d, scheduler: sch, counters: c), true);
+            yield return Pull("Pull.LatestByKey", (s, d, sch, c) => s.LatestByKey(x => x, 2, onDropped: d, scheduler: sch, counters: c), false);
+            yield return Pull("Pull.LatestByKey(Wait)", (s, d, sch, c) => s.LatestByKey(x => x, 2, BufferOverflow.Wait, d, scheduler: sch, counters: c), true);
         }
     }
 
