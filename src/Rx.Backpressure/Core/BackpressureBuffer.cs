@@ -77,6 +77,9 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The item the last successful read produced.</summary>
     private T _current = default!;
 
+    /// <summary>The batch the last <see cref="ReadBatchAsync"/> took without waiting, until <see cref="TakeBatch"/> takes it.</summary>
+    private T[]? _batch;
+
     /// <summary>No more items will be accepted (the source ended, the operator failed, or the consumer stopped).</summary>
     private bool _terminal;
 
@@ -309,87 +312,28 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Reads the next item into <see cref="Current"/>.</summary>
     /// <returns>True with an item; false at the end; faults with the source's error, the overflow, or cancellation.</returns>
     /// <exception cref="InvalidOperationException">The previous read has not been awaited yet.</exception>
-    public ValueTask<bool> ReadAsync()
+    public ValueTask<bool> ReadAsync() => Read(0);
+
+    /// <summary>
+    /// Reads up to <paramref name="maxSize"/> items that are available now, under one acquisition of the gate; if none
+    /// is, waits for the first like <see cref="ReadAsync"/>. Take the batch with <see cref="TakeBatch"/>.
+    /// </summary>
+    /// <param name="maxSize">The most items to take, at least 1.</param>
+    /// <returns>True with a batch; false at the end; faults like <see cref="ReadAsync"/>.</returns>
+    /// <exception cref="InvalidOperationException">The previous read has not been awaited yet.</exception>
+    public ValueTask<bool> ReadBatchAsync(int maxSize) => Read(maxSize);
+
+    /// <summary>
+    /// Takes the batch of the last <see cref="ReadBatchAsync"/> that returned true. If that read had to wait, the
+    /// consumer was handed the first item; the items available now complete the batch, under one acquisition of the gate.
+    /// </summary>
+    /// <param name="maxSize">The most items in the batch.</param>
+    /// <returns>1 to <paramref name="maxSize"/> items, in order.</returns>
+    public T[] TakeBatch(int maxSize)
     {
-        bool wakeWriter = false;
-        bool publishPressure = false;
-        TaskCompletionSource? releaseProducer = null;
-        ValueTask<bool> result;
-
-        lock (_gate)
-        {
-            if (_readerWaiting)
-            {
-                throw new InvalidOperationException(
-                    $"{_policy.OperatorName}: MoveNextAsync was called while a previous MoveNextAsync on the same enumerator was still pending. Await each call before making the next.");
-            }
-
-            if (_reader.IsAwaited)
-            {
-                throw new InvalidOperationException(
-                    $"{_policy.OperatorName}: MoveNextAsync was called before the result of the previous MoveNextAsync on the same enumerator was awaited. Await each call before making the next.");
-            }
-
-            if (_stopped)
-            {
-                return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
-            }
-
-            if (_items.Count > 0)
-            {
-                _current = _items.DequeueHead();
-                _accounting.BufferedDelivered();
-                if (_hasPending && !_windowOpen)
-                {
-                    // Latest wins: the pending sample takes the freed slot.
-                    _items.Enqueue(_pending);
-                    _pending = default!;
-                    _hasPending = false;
-                }
-
-                publishPressure = UpdatePressureAfterDequeueLocked(ref releaseProducer);
-                wakeWriter = TakeWriterIfRoomLocked();
-                result = new ValueTask<bool>(true);
-            }
-            else if (_hasPending && (!_windowOpen || _pendingAdmitted))
-            {
-                _current = TakePendingLocked();
-                _accounting.BufferedDelivered();
-                wakeWriter = TakeWriterIfRoomLocked();
-                result = new ValueTask<bool>(true);
-            }
-            else if (_terminal && !_settling)
-            {
-                if (_finished || _error is null)
-                {
-                    _finished = true;
-                    return new ValueTask<bool>(false);
-                }
-
-                _finished = true;
-                return ValueTask.FromException<bool>(_error);
-            }
-            else
-            {
-                _readerWaiting = true;
-                result = _reader.Wait();
-            }
-
-            AssertInvariants();
-        }
-
-        releaseProducer?.TrySetResult();
-        if (publishPressure)
-        {
-            PublishPressure();
-        }
-
-        if (wakeWriter)
-        {
-            _writer.Complete(true);
-        }
-
-        return result;
+        T[]? batch = _batch;
+        _batch = null;
+        return batch ?? TakeAvailable(_current, maxSize);
     }
 
     /// <summary>
@@ -530,6 +474,173 @@ internal sealed class BackpressureBuffer<T>
         lock (_gate)
         {
             return _items.AllocatedLength;
+        }
+    }
+
+    /// <summary>Reads one item (<paramref name="maxSize"/> 0) or a batch of up to <paramref name="maxSize"/> items.</summary>
+    private ValueTask<bool> Read(int maxSize)
+    {
+        bool wakeWriter = false;
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        ValueTask<bool> result;
+
+        lock (_gate)
+        {
+            if (_readerWaiting)
+            {
+                throw new InvalidOperationException(
+                    $"{_policy.OperatorName}: MoveNextAsync was called while a previous MoveNextAsync on the same enumerator was still pending. Await each call before making the next.");
+            }
+
+            if (_reader.IsAwaited)
+            {
+                throw new InvalidOperationException(
+                    $"{_policy.OperatorName}: MoveNextAsync was called before the result of the previous MoveNextAsync on the same enumerator was awaited. Await each call before making the next.");
+            }
+
+            if (_stopped)
+            {
+                return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
+            }
+
+            if (maxSize == 0 && TryTakeLocked(out _current, ref publishPressure, ref releaseProducer))
+            {
+                wakeWriter = TakeWriterIfRoomLocked();
+                result = new ValueTask<bool>(true);
+            }
+            else if (maxSize > 0 && TakeAvailableLocked(default!, 0, maxSize, ref publishPressure, ref releaseProducer) is { } batch)
+            {
+                _batch = batch;
+                wakeWriter = TakeWriterIfRoomLocked();
+                result = new ValueTask<bool>(true);
+            }
+            else if (_terminal && !_settling)
+            {
+                if (_finished || _error is null)
+                {
+                    _finished = true;
+                    return new ValueTask<bool>(false);
+                }
+
+                _finished = true;
+                return ValueTask.FromException<bool>(_error);
+            }
+            else
+            {
+                _readerWaiting = true;
+                result = _reader.Wait();
+            }
+
+            AssertInvariants();
+        }
+
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
+        return result;
+    }
+
+    /// <summary>Completes a batch whose first item was handed to the waiting consumer with the items available now.</summary>
+    private T[] TakeAvailable(T first, int maxSize)
+    {
+        bool wakeWriter;
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        T[] batch;
+        lock (_gate)
+        {
+            batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
+            wakeWriter = TakeWriterIfRoomLocked();
+            AssertInvariants();
+        }
+
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
+        return batch;
+    }
+
+    /// <summary>
+    /// Takes the deliverable items, up to <paramref name="maxSize"/> in all, into a new array after
+    /// <paramref name="taken"/> items already taken (<paramref name="first"/>, when 1). Call under the gate.
+    /// </summary>
+    /// <returns>The batch, or null if nothing was deliverable and nothing was taken before.</returns>
+    private T[]? TakeAvailableLocked(T first, int taken, int maxSize, ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
+    {
+        int bound = Math.Min(maxSize, taken + _items.Count + (_hasPending ? 1 : 0));
+        if (bound == taken)
+        {
+            return null;
+        }
+
+        var batch = new T[bound];
+        if (taken == 1)
+        {
+            batch[0] = first;
+        }
+
+        int count = taken;
+        while (count < bound && TryTakeLocked(out batch[count], ref publishPressure, ref releaseProducer))
+        {
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return null;
+        }
+
+        if (count < bound)
+        {
+            Array.Resize(ref batch, count);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Takes the next deliverable item: the oldest buffered one (then, latest wins, the pending sample takes the freed
+    /// slot), or a deliverable pending sample. Updates pressure. Call under the gate.
+    /// </summary>
+    /// <returns>Whether an item was taken.</returns>
+    private bool TryTakeLocked(out T item, ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
+    {
+        if (_items.Count > 0)
+        {
+            item = _items.DequeueHead();
+            _accounting.BufferedDelivered();
+            if (_hasPending && !_windowOpen)
+            {
+                // Latest wins: the pending sample takes the freed slot.
+                _items.Enqueue(_pending);
+                _pending = default!;
+                _hasPending = false;
+            }
+
+            publishPressure |= UpdatePressureAfterDequeueLocked(ref releaseProducer);
+            return true;
+        }
+
+        if (_hasPending && (!_windowOpen || _pendingAdmitted))
+        {
+            item = TakePendingLocked();
+            _accounting.BufferedDelivered();
+            return true;
+        }
+
+        item = default!;
+        return false;
+    }
+
+    /// <summary>What a take decided under the gate and must do after it: release a producer, publish pressure, wake the pump.</summary>
+    private void AfterTake(bool publishPressure, TaskCompletionSource? releaseProducer, bool wakeWriter)
+    {
+        releaseProducer?.TrySetResult();
+        if (publishPressure)
+        {
+            PublishPressure();
+        }
+
+        if (wakeWriter)
+        {
+            _writer.Complete(true);
         }
     }
 

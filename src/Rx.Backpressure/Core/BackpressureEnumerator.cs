@@ -44,33 +44,20 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     protected BackpressureBuffer<T> Buffer { get; }
 
     /// <inheritdoc/>
-    public ValueTask<bool> MoveNextAsync()
-    {
-        // An enumerator disposed (or cancelled) before its first MoveNextAsync never starts: the stopped buffer answers.
-        if (!_started && !Buffer.IsStopped)
-        {
-            _started = true;
-            if (_cancellationToken.IsCancellationRequested)
-            {
-                _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
-            }
-            else
-            {
-                if (_cancellationToken.CanBeCanceled)
-                {
-                    _registration = _cancellationToken.UnsafeRegister(static state => ((BackpressureEnumerator<T>)state!).OnCancelled(), this);
-                }
+    public ValueTask<bool> MoveNextAsync() => Read(0);
 
-                // Wait first, then start: an item the source produces during Subscribe (or the pump's first read)
-                // goes straight to this waiting consumer instead of occupying a slot.
-                ValueTask<bool> first = Buffer.ReadAsync();
-                Start();
-                return first;
-            }
-        }
+    /// <summary>
+    /// Reads a batch of 1 to <paramref name="maxSize"/> items: the items available now, under one acquisition of the
+    /// buffer's lock, or — when none is — the first to arrive plus those available then. Take it with <see cref="TakeBatch"/>.
+    /// </summary>
+    /// <param name="maxSize">The most items in a batch, at least 1.</param>
+    /// <returns>True with a batch; false at the end.</returns>
+    public ValueTask<bool> MoveNextBatchAsync(int maxSize) => Read(maxSize);
 
-        return Buffer.ReadAsync();
-    }
+    /// <summary>Takes the batch read by the last <see cref="MoveNextBatchAsync"/> that returned true.</summary>
+    /// <param name="maxSize">The same most items in a batch.</param>
+    /// <returns>The batch.</returns>
+    public T[] TakeBatch(int maxSize) => Buffer.TakeBatch(maxSize);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
@@ -95,6 +82,35 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <summary>Waits for the source side to finish after the buffer stopped (the pump and the source enumerator).</summary>
     /// <returns>A task that completes when nothing of the source side is left running.</returns>
     protected abstract ValueTask DisposeSourceAsync();
+
+    /// <summary>Reads an item (<paramref name="maxSize"/> 0) or a batch, subscribing or starting the pump on the first call.</summary>
+    private ValueTask<bool> Read(int maxSize)
+    {
+        // An enumerator disposed (or cancelled) before its first MoveNextAsync never starts: the stopped buffer answers.
+        if (!_started && !Buffer.IsStopped)
+        {
+            _started = true;
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
+            }
+            else
+            {
+                if (_cancellationToken.CanBeCanceled)
+                {
+                    _registration = _cancellationToken.UnsafeRegister(static state => ((BackpressureEnumerator<T>)state!).OnCancelled(), this);
+                }
+
+                // Wait first, then start: an item the source produces during Subscribe (or the pump's first read)
+                // goes straight to this waiting consumer instead of occupying a slot.
+                ValueTask<bool> first = maxSize == 0 ? Buffer.ReadAsync() : Buffer.ReadBatchAsync(maxSize);
+                Start();
+                return first;
+            }
+        }
+
+        return maxSize == 0 ? Buffer.ReadAsync() : Buffer.ReadBatchAsync(maxSize);
+    }
 
     private void OnCancelled()
     {
