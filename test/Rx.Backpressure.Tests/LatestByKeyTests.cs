@@ -49,6 +49,19 @@ public sealed class LatestByKeyTests : ReactiveTest
         Assert.That(xs.Subscriptions, Is.EqualTo(new[] { Subscribe(200, 300) }));
     }
 
+    [Test]
+    public void LatestByKey_TheDocsExample([Values(false, true)] bool pullShape)
+    {
+        var scheduler = new TestScheduler();
+        var drops = new DropRecorder<int>(scheduler);
+        var xs = new TestSource(scheduler, pullShape, [OnNext(210, 10), OnNext(211, 20), OnNext(212, 30), OnNext(213, 21), OnNext(214, 31), OnNext(215, 40), OnNext(240, 22), OnCompleted<int>(300)]);
+
+        var res = scheduler.StartPull(() => Apply(xs, pullShape, 2, BufferOverflow.DropOldest, drops, scheduler), 20);
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 10), OnNext(230, 31), OnNext(250, 40), OnNext(270, 22), OnCompleted<int>(300) }));
+        Assert.That(drops.Items, Is.EqualTo(new[] { new Recorded<int>(213, 20), new Recorded<int>(214, 30), new Recorded<int>(215, 21) }));
+    }
+
     [TestCase(BufferOverflow.DropOldest, new[] { 30, 40 }, new[] { 20 })]
     [TestCase(BufferOverflow.DropNewest, new[] { 20, 40 }, new[] { 30 })]
     [TestCase(BufferOverflow.DropIncoming, new[] { 20, 30 }, new[] { 40 })]

@@ -30,6 +30,24 @@ public sealed class MetricsTests : ReactiveTest
     }
 
     [Test]
+    public void Metrics_LatestByKey_ReplacedValuesAreTaggedReplaced_OperatorTagged()
+    {
+        const string Name = "latest-by-key";
+        using var metrics = new Recorder(Name);
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 10), OnNext(211, 20), OnNext(212, 21), OnNext(213, 22), OnNext(214, 30), OnCompleted<int>(300));
+
+        scheduler.StartPull(() => xs.LatestByKey(x => x / 10, 1, scheduler: scheduler, name: Name), 50);
+
+        // 10 handed over; 20 replaced by 21, 21 by 22; 30 is a new key at capacity 1: 22 evicted (DropOldest).
+        Assert.That(metrics.Sum(BackpressureMetrics.ItemsDelivered), Is.EqualTo(2));
+        Assert.That(metrics.Sum(BackpressureMetrics.ItemsDropped, "replaced"), Is.EqualTo(2));
+        Assert.That(metrics.Sum(BackpressureMetrics.ItemsDropped, "evicted"), Is.EqualTo(1));
+        Assert.That(metrics.Sum(BackpressureMetrics.ItemsBuffered), Is.Zero);
+        Assert.That(metrics.Operators, Is.EqualTo(new[] { "LatestByKey" }));
+    }
+
+    [Test]
     public void Metrics_DropReasons_EvictedReplacedStopped()
     {
         const string Name = "reasons";
