@@ -56,11 +56,13 @@ internal sealed class Runs
         var sampler = new Sampler(() => counters?.Buffered ?? Interlocked.Read(ref produced) - Interlocked.Read(ref delivered));
         IAsyncEnumerable<int> sequence = apply(subject);
         var stopwatch = Stopwatch.StartNew();
+        var ages = new Ages(_options.ItemsPerRun);
 
         var consumer = Task.Run(async () =>
         {
             await foreach (int item in sequence.ConfigureAwait(false))
             {
+                ages.Delivered(item);
                 Spin(_options.ConsumeMicroseconds);
                 Interlocked.Increment(ref delivered);
                 progress.Report(Interlocked.Read(ref produced), Interlocked.Read(ref delivered));
@@ -73,13 +75,14 @@ internal sealed class Runs
 
         var producer = Task.Run(() =>
         {
-            long start = Stopwatch.GetTimestamp();
+            long start = ages.Start();
             long total = (long)_options.ItemsPerRun;
             for (int i = 0; i < total; i++)
             {
                 gate?.Wait();
                 long due = start + (long)(i / _options.Rate * Stopwatch.Frequency);
                 SpinUntil(due);
+                ages.Pushing(i);
                 subject.OnNext(i);
                 Interlocked.Increment(ref produced);
                 progress.Report(Interlocked.Read(ref produced), Interlocked.Read(ref delivered));
@@ -92,8 +95,8 @@ internal sealed class Runs
         stopwatch.Stop();
         var samples = sampler.Stop();
         return counters is null
-            ? new Row(name, produced, delivered, 0, samples.Max(s => s.Held), stopwatch.Elapsed, samples)
-            : new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed, samples);
+            ? new Row(name, produced, delivered, 0, samples.Max(s => s.Held), stopwatch.Elapsed, samples, ages.Recorded)
+            : new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed, samples, ages.Recorded);
     }
 
     private async Task<Row> Pull(RunProgress progress, string name)
@@ -103,15 +106,17 @@ internal sealed class Runs
         long delivered = 0;
         var sampler = new Sampler(() => counters.Buffered);
         var stopwatch = Stopwatch.StartNew();
+        var ages = new Ages(_options.ItemsPerRun);
 
         async IAsyncEnumerable<int> Producer()
         {
-            long start = Stopwatch.GetTimestamp();
+            long start = ages.Start();
             long total = (long)_options.ItemsPerRun;
             for (int i = 0; i < total; i++)
             {
                 SpinUntil(start + (long)(i / _options.Rate * Stopwatch.Frequency));
                 Interlocked.Increment(ref produced);
+                ages.Pushing(i);
                 yield return i;
             }
 
@@ -120,6 +125,7 @@ internal sealed class Runs
 
         await foreach (int item in Producer().BufferBounded(_options.Capacity, counters: counters, name: "demo").ConfigureAwait(false))
         {
+            ages.Delivered(item);
             Spin(_options.ConsumeMicroseconds);
             delivered++;
             progress.Report(Interlocked.Read(ref produced), delivered);
@@ -127,7 +133,7 @@ internal sealed class Runs
 
         stopwatch.Stop();
         var samples = sampler.Stop();
-        return new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed, samples);
+        return new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed, samples, ages.Recorded);
     }
 
     private static void Spin(double microseconds) => SpinUntil(Stopwatch.GetTimestamp() + (long)(microseconds * Stopwatch.Frequency / 1e6));
@@ -138,6 +144,37 @@ internal sealed class Runs
         while (Stopwatch.GetTimestamp() < timestamp)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>
+    /// The age of each delivered item: how stale the data is when the consumer sees it, from the moment the producer
+    /// pushed it (a throttled producer pushes late, so its items are fresh). Each slot is written by the producer before
+    /// it pushes the item and read by the consumer after it receives it.
+    /// </summary>
+    private sealed class Ages(double items)
+    {
+        private readonly long[] _pushedAt = new long[(long)items];
+        private readonly List<(double Milliseconds, double AgeMilliseconds)> _recorded = [];
+        private long _start;
+
+        public IReadOnlyList<(double Milliseconds, double AgeMilliseconds)> Recorded => _recorded;
+
+        public long Start()
+        {
+            long start = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _start, start);
+            return start;
+        }
+
+        public void Pushing(int item) => Volatile.Write(ref _pushedAt[item], Stopwatch.GetTimestamp());
+
+        public void Delivered(int item)
+        {
+            long now = Stopwatch.GetTimestamp();
+            double since = (now - Volatile.Read(ref _start)) * 1000.0 / Stopwatch.Frequency;
+            double age = (now - Volatile.Read(ref _pushedAt[item])) * 1000.0 / Stopwatch.Frequency;
+            _recorded.Add((since, age));
         }
     }
 
