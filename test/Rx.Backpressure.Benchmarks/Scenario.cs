@@ -27,6 +27,11 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         new("Bridge DropWhenFull(1024)", true, true, false, (n, slow) => Bridge(n, slow, s => s.DropWhenFull(Capacity))),
         new("Bridge SampleWhenFull(1024)", true, true, false, (n, slow) => Bridge(n, slow, s => s.SampleWhenFull(Capacity))),
         new("Bridge ThrottleOnPressure(1024, 256) + gate", true, false, false, BridgeThrottle),
+        new("Bridge LatestByKey(1024 keys)", true, true, false, (n, slow) => Bridge(n, slow, s => s.LatestByKey(x => x & 1023, Capacity))),
+
+        // Rx.Backpressure at the end of a pipeline: batches, and back into Rx
+        new("Bridge DropWhenFull(1024).Batch(256)", true, true, false, (n, slow) => Batched(n, slow, s => s.DropWhenFull(Capacity).Batch(256))),
+        new("Bridge SampleWhenFull(1024).ObserveOn(TaskPool)", true, true, false, (n, slow) => BoundedObserveOn(n, slow)),
 
         // Rx.Backpressure, pull shape (IAsyncEnumerable source → await foreach)
         new("Pull BufferBounded(1024, Wait)", true, false, false, (n, slow) => Pull(n, slow, s => s.BufferBounded(Capacity))),
@@ -39,6 +44,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         new("Subject → Channel(1024) DropOldest TryWrite", false, true, false, SubjectToChannel),
         new("Channel(1024) pump over IAsyncEnumerable", false, false, false, ChannelPump),
         new("Ix ToAsyncEnumerable (unbounded)", false, false, true, (n, slow) => Bridge(n, slow, s => AsyncEnumerableEx.ToAsyncEnumerable(s))),
+        new("Ix ToAsyncEnumerable().Buffer(256) (unbounded)", false, false, true, (n, slow) => Batched(n, slow, s => AsyncEnumerableEx.Buffer(AsyncEnumerableEx.ToAsyncEnumerable(s), 256))),
         new("Rx ObserveOn(TaskPool) (unbounded)", false, false, true, ObserveOn),
         new("Dataflow BufferBlock(1024)", false, false, false, Dataflow),
         new("Akka.Streams Buffer(1024, Backpressure)", false, false, false, Akka),
@@ -70,6 +76,54 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         Task<Outcome> consumer = Consume(apply(subject), slow);   // subscribes on its first MoveNextAsync, synchronously
         await PushAll(subject, n).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    /// <summary>A push source consumed in batches: items delivered are the items in the batches.</summary>
+    private static async Task<Outcome> Batched<TList>(int n, bool slow, Func<IObservable<int>, IAsyncEnumerable<TList>> apply)
+        where TList : IEnumerable<int>
+    {
+        var subject = new Subject<int>();
+        async Task<Outcome> ConsumeAsync()
+        {
+            long delivered = 0;
+            await foreach (TList batch in apply(subject).ConfigureAwait(false))
+            {
+                foreach (int item in batch)
+                {
+                    Consumer.Work(slow);
+                    delivered++;
+                }
+            }
+
+            return new Outcome(0, delivered);
+        }
+
+        Task<Outcome> consumer = ConsumeAsync();
+        await PushAll(subject, n).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    /// <summary>Back into Rx through the bounded ObserveOn, the counterpart of Rx's own ObserveOn below.</summary>
+    private static async Task<Outcome> BoundedObserveOn(int n, bool slow)
+    {
+        var subject = new Subject<int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long delivered = 0;
+        using var subscription = subject.SampleWhenFull(Capacity).ObserveOn(TaskPoolScheduler.Default).Subscribe(
+            _ =>
+            {
+                Consumer.Work(slow);
+                delivered++;
+            },
+            () => done.SetResult());
+        while (!subject.HasObservers)
+        {
+            await Task.Yield();
+        }
+
+        await PushAll(subject, n).ConfigureAwait(false);
+        await done.Task.ConfigureAwait(false);
+        return new Outcome(n, delivered);
     }
 
     /// <summary>A producer task that pushes 0..n-1 as fast as it can, then completes.</summary>
