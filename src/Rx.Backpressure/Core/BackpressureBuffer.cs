@@ -44,6 +44,13 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The pressure observer when it is published to in order (any other observer); null otherwise.</summary>
     private readonly IObserver<bool>? _pressurePublication;
 
+    /// <summary>
+    /// Whether nothing observes an arrival discarded at a full buffer: the policy discards the arrival (DropWhenFull,
+    /// DropIncoming) and there is no <c>onDropped</c>, no counters and no watermark. Then such an arrival may be
+    /// discarded without taking the gate (see <see cref="_rejecting"/>), unless a metrics listener is on.
+    /// </summary>
+    private readonly bool _unobservedDrops;
+
     /// <summary>The buffered items, oldest first: a ring, or one slot per key (LatestByKey).</summary>
     private readonly ItemStorage<T> _items;
 
@@ -128,6 +135,14 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The managed thread id of the thread publishing pressure transitions, or 0 when none is.</summary>
     private int _pressurePublisher;
 
+    /// <summary>
+    /// With <see cref="_unobservedDrops"/>: true exactly while an arrival would be discarded — the storage is full, no
+    /// reader waits and the buffer still accepts items. Written under the gate at every change of those three, read
+    /// without it by <see cref="Write"/>: a single volatile flag, so the read is a linearizable snapshot of the state
+    /// the locked path would have decided on. Invariant checked by <see cref="AssertInvariants"/>.
+    /// </summary>
+    private volatile bool _rejecting;
+
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
     public BackpressureBuffer(BufferPolicy<T> policy)
@@ -137,6 +152,9 @@ internal sealed class BackpressureBuffer<T>
         _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
         _reader = new AsyncSignal(!policy.IsVirtualTime);
         _writer = new AsyncSignal(!policy.IsVirtualTime);
+        _unobservedDrops = policy.Overflow == BufferOverflow.DropIncoming && policy.Sampling == SampleMode.None && !policy.IsKeyed
+            && policy.OnDropped is null && policy.Counters is null && policy.HighWatermark == 0;
+        _rejecting = _unobservedDrops && policy.Capacity == 0;
         _pressureDecisions = policy.Pressure as IPressureDecision;
         _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
     }
@@ -177,8 +195,19 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>Offers an item from the source (<c>OnNext</c> or the pump). Never throws.</summary>
     /// <param name="item">The item.</param>
-    public void Write(T item)
+    /// <returns>
+    /// Whether the pump may read the next item at once: the buffer still accepts items and, for a policy that pauses
+    /// the source, there is room and pressure is off. When false, the pump asks <see cref="WaitForRoomAsync"/>.
+    /// </returns>
+    public bool Write(T item)
     {
+        // Fast path: an arrival that a full buffer would discard, when nothing observes the discard, needs no gate.
+        if (_unobservedDrops && _rejecting && !BackpressureTelemetry.Dropped.Enabled)
+        {
+            return true;
+        }
+
+        bool mayWriteMore;
         T dropped = default!;
         bool hasDropped = false;
         bool handOff = false;
@@ -192,7 +221,7 @@ internal sealed class BackpressureBuffer<T>
         {
             if (_sourceEnded)
             {
-                return;
+                return false;
             }
 
             if (_terminal)
@@ -267,6 +296,8 @@ internal sealed class BackpressureBuffer<T>
                 _accounting.ReceivedAndDropped(reason);
             }
 
+            mayWriteMore = !_terminal && (!_policy.PausesSource || CanWrite());
+            UpdateRejectingLocked();
             AssertInvariants();
         }
 
@@ -278,7 +309,7 @@ internal sealed class BackpressureBuffer<T>
         if (overflowed)
         {
             Overflowed(upstream, dropped);
-            return;
+            return false;
         }
 
         if (openedWindow != 0)
@@ -300,6 +331,8 @@ internal sealed class BackpressureBuffer<T>
         {
             Fault(fault);
         }
+
+        return mayWriteMore;
     }
 
     /// <summary>The source completed: deliver what is held, then end. Never throws.</summary>
@@ -408,6 +441,8 @@ internal sealed class BackpressureBuffer<T>
                 // PressureGate must not keep its producer waiting for an "off" that will never come.
                 SetPressureLocked(false, ref releaseProducer);
             }
+
+            UpdateRejectingLocked();
         }
 
         // Everything below runs whatever the one before it threw.
@@ -532,6 +567,7 @@ internal sealed class BackpressureBuffer<T>
                 result = _reader.Wait();
             }
 
+            UpdateRejectingLocked();
             AssertInvariants();
         }
 
@@ -550,6 +586,7 @@ internal sealed class BackpressureBuffer<T>
         {
             batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
             wakeWriter = TakeWriterIfRoomLocked();
+            UpdateRejectingLocked();
             AssertInvariants();
         }
 
@@ -799,6 +836,7 @@ internal sealed class BackpressureBuffer<T>
             timer = CloseWindowLocked();
             wakeWriter = _writerWaiting;
             _writerWaiting = false;
+            UpdateRejectingLocked();
         }
 
         Exception? fault = Faults.TryDispose(upstream);
@@ -869,6 +907,7 @@ internal sealed class BackpressureBuffer<T>
                 }
             }
 
+            UpdateRejectingLocked();
             AssertInvariants();
         }
 
@@ -1013,6 +1052,7 @@ internal sealed class BackpressureBuffer<T>
                 _pendingAdmitted = false;
             }
 
+            UpdateRejectingLocked();
             AssertInvariants();
         }
 
@@ -1101,9 +1141,19 @@ internal sealed class BackpressureBuffer<T>
         }
     }
 
+    /// <summary>Keeps <see cref="_rejecting"/> equal to "an arrival would be discarded now". Call under the gate after a change.</summary>
+    private void UpdateRejectingLocked()
+    {
+        if (_unobservedDrops)
+        {
+            _rejecting = _items.IsFull && !_readerWaiting && !_terminal;
+        }
+    }
+
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
+        Debug.Assert(!_unobservedDrops || _rejecting == (_items.IsFull && !_readerWaiting && !_terminal), "the fast path's flag disagrees with the state");
         _items.AssertInvariants();
         Debug.Assert(!_readerWaiting || _items.Count == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");

@@ -73,7 +73,9 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         bool completed = false;
         try
         {
-            while (await Buffer.WaitForRoomAsync().ConfigureAwait(false))
+            // One acquisition of the buffer's gate per item: the write also says whether the next read may follow at once.
+            bool mayRead = await Buffer.WaitForRoomAsync().ConfigureAwait(false);
+            while (mayRead)
             {
                 if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                 {
@@ -81,7 +83,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                     break;
                 }
 
-                Buffer.Write(enumerator.Current);
+                mayRead = Buffer.Write(enumerator.Current) || await Buffer.WaitForRoomAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -23,7 +23,7 @@ internal sealed class ObservableEnumerator<T> : BackpressureEnumerator<T>, IObse
     }
 
     /// <inheritdoc/>
-    public void OnNext(T value) => Buffer.Write(value);
+    public void OnNext(T value) => _ = Buffer.Write(value);
 
     /// <inheritdoc/>
     public void OnError(Exception error) =>
