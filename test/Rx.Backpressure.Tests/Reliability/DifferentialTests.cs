@@ -73,6 +73,23 @@ public sealed class DifferentialTests
             print: s => $"{s}\n  model: {new OperatorModel(s).Run()}\n  real:  {RealRun.Of(s)}\n  first difference: {Difference(s)}");
     }
 
+    [Test]
+    public void DropFastPath_DeliversExactlyWhatTheLockedPathDelivers()
+    {
+        // With nothing observing drops, DropWhenFull and DropIncoming discard an arrival at a full buffer without the
+        // lock. The locked path (with onDropped) is the reference: deliveries and subscriptions must not move a tick.
+        Scenarios
+            .Where(s => s.Kind == OperatorKind.DropWhenFull || (s.Kind == OperatorKind.BufferBounded && s.Overflow == BufferOverflow.DropIncoming))
+            .Sample(
+                s => SameDeliveries(RealRun.Of(s, observeDrops: false), RealRun.Of(s)),
+                iter: 3_000,
+                threads: 1,
+                print: s => $"{s}\n  fast:   {RealRun.Of(s, observeDrops: false)}\n  locked: {RealRun.Of(s)}");
+    }
+
+    private static bool SameDeliveries(RealRun fast, RealRun locked) =>
+        fast.Messages.SequenceEqual(locked.Messages) && fast.Subscriptions.SequenceEqual(locked.Subscriptions) && fast.Requests.SequenceEqual(locked.Requests);
+
     /// <summary>Describes the first difference between the model and the real operator, or null when they agree.</summary>
     public static string? Difference(Scenario scenario)
     {

@@ -24,12 +24,16 @@ public sealed class RealRun
 
     public List<long> Requests { get; } = [];
 
-    public static RealRun Of(Scenario s)
+    /// <summary>Runs the scenario.</summary>
+    /// <param name="s">The scenario.</param>
+    /// <param name="observeDrops">False to pass no onDropped (DropWhenFull and DropIncoming then take the lock-free drop path).</param>
+    /// <returns>What happened.</returns>
+    public static RealRun Of(Scenario s, bool observeDrops = true)
     {
         var run = new RealRun();
         var scheduler = new TestScheduler();
         var pressure = scheduler.CreateObserver<bool>();
-        Action<int> onDropped = v => run.Drops.Add(string.Create(CultureInfo.InvariantCulture, $"{scheduler.Clock}:{v}"));
+        Action<int>? onDropped = observeDrops ? v => run.Drops.Add(string.Create(CultureInfo.InvariantCulture, $"{scheduler.Clock}:{v}")) : null;
 
         var messages = s.ItemTicks.Select((t, i) => ReactiveTest.OnNext(t, i + 1)).ToList();
         if (s.Terminal == TerminalKind.Completed)
