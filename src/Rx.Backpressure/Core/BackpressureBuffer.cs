@@ -445,19 +445,11 @@ internal sealed class BackpressureBuffer<T>
             UpdateRejectingLocked();
         }
 
-        // Everything below runs whatever the one before it threw.
+        // Everything below runs whatever the one before it threw. The left-overs are reported before the waiters are
+        // woken: a consumer that sees its cancellation, or a pump that sees the end, finds every drop already reported.
         Exception? fault = Faults.TryDispose(upstream);
         fault = Faults.Combine(fault, Faults.TryDispose(timer));
         releaseProducer?.TrySetResult();
-        if (wakeReader)
-        {
-            _reader.Fail(cancellation ?? new OperationCanceledException($"{_policy.OperatorName}: the enumerator was disposed while MoveNextAsync was pending."));
-        }
-
-        if (wakeWriter)
-        {
-            _writer.Complete(false);
-        }
 
         // Every item is reported even if onDropped throws; its first exception is the one surfaced.
         Exception? dropError = null;
@@ -475,6 +467,16 @@ internal sealed class BackpressureBuffer<T>
                 Exception? error = Faults.TryInvoke(onDropped, pending);
                 dropError ??= error;
             }
+        }
+
+        if (wakeReader)
+        {
+            _reader.Fail(cancellation ?? new OperationCanceledException($"{_policy.OperatorName}: the enumerator was disposed while MoveNextAsync was pending."));
+        }
+
+        if (wakeWriter)
+        {
+            _writer.Complete(false);
         }
 
         return Faults.Combine(fault, dropError);
