@@ -31,6 +31,11 @@ if (args.Length >= 3 && args[0] == "--overload-one")
     return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
 }
 
+if (args.Contains("--latency"))
+{
+    return await Latency.RunAsync(Overload.OutputDirectory(args), quick: false);
+}
+
 if (args.Contains("--overload"))
 {
     return await Overload.RunAllAsync(args);

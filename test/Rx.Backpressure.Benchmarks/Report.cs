@@ -7,6 +7,41 @@ namespace Rx.Backpressure.Benchmarks;
 /// <summary>Turns a BenchmarkDotNet run into docs/benchmarks/throughput.md: items/s, bytes/item, delivered fraction and the target ratios.</summary>
 public static class Report
 {
+    /// <summary>The mean time of a benchmark method (ns), or NaN if it did not run.</summary>
+    private static double Mean(IEnumerable<Summary> summaries, string method) =>
+        summaries.SelectMany(s => s.Reports)
+            .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && r.ResultStatistics is not null)
+            .Select(r => r.ResultStatistics!.Median)
+            .DefaultIfEmpty(double.NaN)
+            .First();
+
+    /// <summary>Bytes allocated to create, start and leave waiting one DropWhenFull enumerator of a capacity.</summary>
+    private static long IdleEnumeratorBytes(int capacity)
+    {
+        var subject = new System.Reactive.Subjects.Subject<int>();
+        IAsyncEnumerable<int> sequence = subject.DropWhenFull(capacity);
+        long Measure()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            IAsyncEnumerator<int> e = sequence.GetAsyncEnumerator();
+            ValueTask<bool> pending = e.MoveNextAsync();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            e.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            try
+            {
+                pending.AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return bytes;
+        }
+
+        Measure();
+        return Measure();
+    }
+
     public static async Task WriteAsync(IEnumerable<Summary> summaries, string outDir)
     {
         var rows = new Dictionary<(string Scenario, bool Slow), (double ItemsPerSecond, double BytesPerItem)>();
@@ -15,6 +50,11 @@ public static class Report
             foreach (BenchmarkReport report in summary.Reports)
             {
                 if (report.ResultStatistics is null)
+                {
+                    continue;
+                }
+
+                if (report.BenchmarkCase.Descriptor.Type != typeof(Throughput))
                 {
                     continue;
                 }
@@ -73,26 +113,39 @@ public static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine("Ratios (medians of this run, fast consumer; delivered fractions are medians of five extra runs):");
+        sb.AppendLine("Targets (medians of this run, fast consumer; delivered items/s = items/s × the median delivered fraction of five extra runs):");
         sb.AppendLine();
-        sb.AppendLine("| comparison | ratio | target |");
-        sb.AppendLine("|---|---:|---:|");
-        void Ratio(string label, string ours, string peer, string target)
-        {
-            if (rows.TryGetValue((ours, false), out var a) && rows.TryGetValue((peer, false), out var b))
-            {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {a.ItemsPerSecond / b.ItemsPerSecond:N2}× | {target} |");
-            }
-        }
+        sb.AppendLine("| measure | figure | target | |");
+        sb.AppendLine("|---|---:|---:|---|");
+        double Delivered(string name) =>
+            rows.TryGetValue((name, false), out var row) ? row.ItemsPerSecond * fractions[(name, false)] : double.NaN;
+        void Target(string label, double figure, string target, bool met, string unit = "×") =>
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {figure:N2}{unit} | {target} | {(double.IsNaN(figure) ? "not measured" : met ? "met" : "**missed**")} |");
+        void AtLeast(string label, double ours, double peer, double target) =>
+            Target(label, ours / peer, $"≥ {target:N1}×", ours / peer >= target);
 
-        foreach (Scenario bridge in Scenario.All.Where(s => s.Ours && s.Name.StartsWith("Bridge", StringComparison.Ordinal)))
-        {
-            Ratio($"{bridge.Name} ÷ Subject → Channel DropOldest", bridge.Name, "Subject → Channel(1024) DropOldest TryWrite", "≥ 1.0×");
-            Ratio($"{bridge.Name} ÷ Ix ToAsyncEnumerable", bridge.Name, "Ix ToAsyncEnumerable (unbounded)", "≥ 4×");
-            Ratio($"{bridge.Name} ÷ Akka.Streams", bridge.Name, "Akka.Streams Buffer(1024, Backpressure)", "≥ 5×");
-        }
+        AtLeast("pull BufferBounded(1024, Wait) ÷ Channel(1024) pump", Delivered("Pull BufferBounded(1024, Wait)"), Delivered("Channel(1024) pump over IAsyncEnumerable"), 2);
+        AtLeast("lossless bridge (ThrottleOnPressure + gate) ÷ Subject → Channel(1024, Wait), delivered/s", Delivered("Bridge ThrottleOnPressure(1024, 256) + gate"), Delivered("Subject → Channel(1024) Wait, producer awaits room"), 2);
+        AtLeast("Bridge BufferBounded(1024, DropOldest) ÷ Subject → Channel DropOldest, delivered/s", Delivered("Bridge BufferBounded(1024, DropOldest)"), Delivered("Subject → Channel(1024) DropOldest TryWrite"), 2);
+        AtLeast("Bridge DropWhenFull(1024) ÷ Subject → Channel DropWrite, delivered/s", Delivered("Bridge DropWhenFull(1024)"), Delivered("Subject → Channel(1024) DropWrite TryWrite"), 2);
+        AtLeast("Bridge SampleWhenFull(1024) ÷ Subject → Channel DropOldest (nearest policy), delivered/s", Delivered("Bridge SampleWhenFull(1024)"), Delivered("Subject → Channel(1024) DropOldest TryWrite"), 2);
+        AtLeast("Bridge LatestByKey(1024 keys) ÷ Subject → Channel DropOldest (nearest policy), delivered/s", Delivered("Bridge LatestByKey(1024 keys)"), Delivered("Subject → Channel(1024) DropOldest TryWrite"), 2);
+        AtLeast("lossless bridge delivered/s ÷ Ix ToAsyncEnumerable", Delivered("Bridge ThrottleOnPressure(1024, 256) + gate"), Delivered("Ix ToAsyncEnumerable (unbounded)"), 4);
+        AtLeast("pull BufferBounded(1024, Wait) ÷ the source consumed alone", Delivered("Pull BufferBounded(1024, Wait)"), Delivered("Source alone, consumed on one thread"), 0.5);
+        AtLeast("DropWhenFull(1024).Batch(256) ÷ DropWhenFull(1024) per item, delivered/s", Delivered("Bridge DropWhenFull(1024).Batch(256)"), Delivered("Bridge DropWhenFull(1024)"), 1);
+        AtLeast("DropWhenFull(1024).Batch(256) ÷ Ix ToAsyncEnumerable().Buffer(256), delivered/s", Delivered("Bridge DropWhenFull(1024).Batch(256)"), Delivered("Ix ToAsyncEnumerable().Buffer(256) (unbounded)"), 1);
 
-        Ratio("Pull BufferBounded(1024, Wait) ÷ Channel(1024) pump", "Pull BufferBounded(1024, Wait)", "Channel(1024) pump over IAsyncEnumerable", "≥ 0.9×");
+        double dropped = Mean(summaries, "DropWhenFull_OnNext") / Mean(summaries, "Channel_TryWrite_DropWrite");
+        Target("cost of an OnNext dropped at a full DropWhenFull(1024) ÷ Channel TryWrite (DropWrite)", dropped, "≤ 0.5×", dropped <= 0.5);
+        double fanOut = Mean(summaries, "DropWhenFull_1000Subscribers") / Mean(summaries, "Channels_1000Subscribers");
+        Target("one Subject → 1,000 enumerators, cost per OnNext per subscriber ÷ 1,000 Channels", fanOut, "≤ 1.0×", fanOut <= 1.0);
+        double maxBytes = rows.Where(r => Scenario.Named(r.Key.Scenario).Ours).Select(r => r.Value.BytesPerItem).DefaultIfEmpty(double.NaN).Max();
+        Target("allocation per item, steady state, every operator and shape (the most of any)", maxBytes, "0 B (< 1 B: a per-run constant)", maxBytes < 1, " B");
+        long idle16 = IdleEnumeratorBytes(16);
+        long idle1024 = IdleEnumeratorBytes(1024);
+        Target("idle enumerator at capacity 1024 (capacity 16 costs " + idle16.ToString("N0", CultureInfo.InvariantCulture) + " B)", idle1024, "≤ capacity 16, < 1 KB", idle1024 <= idle16 && idle1024 < 1024, " B");
+        sb.AppendLine();
+        sb.AppendLine("Hand-off latency at light load is measured by a separate runner (`--latency`): see the latency table.");
         Directory.CreateDirectory(outDir);
         await File.WriteAllTextAsync(Path.Combine(outDir, "throughput.md"), sb.ToString()).ConfigureAwait(false);
         Console.WriteLine($"wrote {Path.Combine(outDir, "throughput.md")}");

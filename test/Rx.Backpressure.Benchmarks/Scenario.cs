@@ -41,7 +41,10 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
 
         // Peers
         new("Channel(1024) Wait, producer task", false, false, false, ChannelWait),
-        new("Subject → Channel(1024) DropOldest TryWrite", false, true, false, SubjectToChannel),
+        new("Subject → Channel(1024) DropOldest TryWrite", false, true, false, (n, slow) => SubjectToChannel(n, slow, BoundedChannelFullMode.DropOldest)),
+        new("Subject → Channel(1024) DropWrite TryWrite", false, true, false, (n, slow) => SubjectToChannel(n, slow, BoundedChannelFullMode.DropWrite)),
+        new("Subject → Channel(1024) Wait, producer awaits room", false, false, false, SubjectToChannelWait),
+        new("Source alone, consumed on one thread", false, false, false, (n, slow) => Consume(Range(n), slow).ContinueWith(t => t.Result with { Produced = n }, TaskScheduler.Default)),
         new("Channel(1024) pump over IAsyncEnumerable", false, false, false, ChannelPump),
         new("Ix ToAsyncEnumerable (unbounded)", false, false, true, (n, slow) => Bridge(n, slow, s => AsyncEnumerableEx.ToAsyncEnumerable(s))),
         new("Ix ToAsyncEnumerable().Buffer(256) (unbounded)", false, false, true, (n, slow) => Batched(n, slow, s => AsyncEnumerableEx.Buffer(AsyncEnumerableEx.ToAsyncEnumerable(s), 256))),
@@ -192,13 +195,38 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 
-    private static async Task<Outcome> SubjectToChannel(int n, bool slow)
+    private static async Task<Outcome> SubjectToChannel(int n, bool slow, BoundedChannelFullMode mode)
     {
         var subject = new Subject<int>();
-        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = mode, SingleReader = true, SingleWriter = true });
         using var subscription = subject.Subscribe(x => channel.Writer.TryWrite(x), () => channel.Writer.Complete());
         Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
         await PushAll(subject, n).ConfigureAwait(false);
+        return (await consumer.ConfigureAwait(false)) with { Produced = n };
+    }
+
+    /// <summary>The lossless peer of ThrottleOnPressure + gate: a Subject into a Channel(Wait) whose producer awaits room.</summary>
+    private static async Task<Outcome> SubjectToChannelWait(int n, bool slow)
+    {
+        var subject = new Subject<int>();
+        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+        using var subscription = subject.Subscribe(x => channel.Writer.TryWrite(x), () => channel.Writer.Complete());
+        Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ValueTask<bool> room = channel.Writer.WaitToWriteAsync();
+                if (!room.IsCompletedSuccessfully)
+                {
+                    await room.ConfigureAwait(false);
+                }
+
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        }).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 

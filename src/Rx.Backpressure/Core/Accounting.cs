@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Rx.Backpressure.Core;
 
@@ -29,6 +30,7 @@ internal sealed class Accounting
     }
 
     /// <summary>An item was accepted and is now held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReceivedAndBuffered()
     {
         _counters?.ReceivedAndBuffered();
@@ -36,6 +38,7 @@ internal sealed class Accounting
     }
 
     /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReceivedAndDelivered()
     {
         _counters?.ReceivedAndDelivered();
@@ -51,6 +54,7 @@ internal sealed class Accounting
     }
 
     /// <summary>A held item was delivered.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void BufferedDelivered()
     {
         _counters?.BufferedDelivered();

@@ -51,6 +51,15 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private readonly bool _unobservedDrops;
 
+    /// <summary>The policy's <see cref="BufferPolicy{T}.IsKeyed"/>, kept here for the hot path.</summary>
+    private readonly bool _isKeyed;
+
+    /// <summary>The policy's <see cref="BufferPolicy{T}.PausesSource"/>, kept here for the hot path.</summary>
+    private readonly bool _pausesSource;
+
+    /// <summary>The policy's <see cref="BufferPolicy{T}.HighWatermark"/> (0: no pressure), kept here for the hot path.</summary>
+    private readonly int _highWatermark;
+
     /// <summary>The buffered items, oldest first: a ring, or one slot per key (LatestByKey).</summary>
     private readonly ItemStorage<T> _items;
 
@@ -149,6 +158,9 @@ internal sealed class BackpressureBuffer<T>
     {
         _policy = policy;
         _items = policy.CreateStorage();
+        _isKeyed = policy.IsKeyed;
+        _pausesSource = policy.PausesSource;
+        _highWatermark = policy.HighWatermark;
         _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
         _reader = new AsyncSignal(!policy.IsVirtualTime);
         _writer = new AsyncSignal(!policy.IsVirtualTime);
@@ -242,7 +254,7 @@ internal sealed class BackpressureBuffer<T>
                 handOff = true;
                 _accounting.ReceivedAndDelivered();
             }
-            else if (_policy.IsKeyed && TryReplaceKeyedLocked(item, ref dropped, ref hasDropped, ref fault))
+            else if (_isKeyed && TryReplaceKeyedLocked(item, ref dropped, ref hasDropped, ref fault))
             {
                 // LatestByKey: the key was held and its value replaced in place, or the key selector or comparer threw.
             }
@@ -296,7 +308,7 @@ internal sealed class BackpressureBuffer<T>
                 _accounting.ReceivedAndDropped(reason);
             }
 
-            mayWriteMore = !_terminal && (!_policy.PausesSource || CanWrite());
+            mayWriteMore = !_terminal && (!_pausesSource || CanWrite());
             UpdateRejectingLocked();
             AssertInvariants();
         }
@@ -383,7 +395,7 @@ internal sealed class BackpressureBuffer<T>
                 return new ValueTask<bool>(false);
             }
 
-            if (!_policy.PausesSource || CanWrite())
+            if (!_pausesSource || CanWrite())
             {
                 return new ValueTask<bool>(true);
             }
@@ -760,7 +772,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_policy.HighWatermark > 0 && !_pressureOn && _items.Count >= _policy.HighWatermark)
+        if (_highWatermark > 0 && !_pressureOn && _items.Count >= _highWatermark)
         {
             TaskCompletionSource? none = null;
             SetPressureLocked(true, ref none);
@@ -1148,7 +1160,11 @@ internal sealed class BackpressureBuffer<T>
     {
         if (_unobservedDrops)
         {
-            _rejecting = _items.IsFull && !_readerWaiting && !_terminal;
+            bool rejecting = _items.IsFull && !_readerWaiting && !_terminal;
+            if (rejecting != _rejecting)
+            {
+                _rejecting = rejecting;
+            }
         }
     }
 

@@ -10,11 +10,18 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal abstract class ItemStorage<T>
 {
-    /// <summary>Gets the number of items held.</summary>
-    public abstract int Count { get; }
+    /// <summary>Initializes a new instance of the <see cref="ItemStorage{T}"/> class.</summary>
+    /// <param name="capacity">The bound.</param>
+    protected ItemStorage(int capacity)
+    {
+        Capacity = capacity;
+    }
+
+    /// <summary>Gets or sets the number of items held; kept by the storage on every change (a field, not a virtual call, on the hot path).</summary>
+    public int Count { get; protected set; }
 
     /// <summary>Gets the bound.</summary>
-    public abstract int Capacity { get; }
+    public int Capacity { get; }
 
     /// <summary>Gets a value indicating whether <see cref="Count"/> equals <see cref="Capacity"/>.</summary>
     public bool IsFull => Count == Capacity;

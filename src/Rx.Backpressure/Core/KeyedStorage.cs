@@ -59,18 +59,13 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// <param name="keySelector">Extracts an item's key.</param>
     /// <param name="comparer">Compares keys.</param>
     public KeyedStorage(int capacity, Func<T, TKey> keySelector, IEqualityComparer<TKey> comparer)
+        : base(capacity)
     {
         _capacity = capacity;
         _keySelector = keySelector;
         _comparer = comparer;
         _order = new Ring<int>(capacity);
     }
-
-    /// <inheritdoc/>
-    public override int Count => _order.Count;
-
-    /// <inheritdoc/>
-    public override int Capacity => _capacity;
 
     /// <inheritdoc/>
     public override int AllocatedLength => _nodes.Length;
@@ -128,6 +123,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         _nodes[index] = new Node { Key = _pendingKey, Value = item, Hash = _pendingHash, Next = _buckets[bucket] - 1 };
         _buckets[bucket] = index + 1;
         _order.Enqueue(index);
+        Count = _order.Count;
         _pendingKey = default!;
         _hasPendingKey = false;
     }
@@ -138,6 +134,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         int index = _order.At(0);
         T value = Unlink(index);
         _order.DequeueHead();
+        Count = _order.Count;
         ReleaseIfEmpty();
         return value;
     }
@@ -148,6 +145,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         int index = _order.At(_order.Count - 1);
         T value = Unlink(index);
         _order.RemoveTail();
+        Count = _order.Count;
         ReleaseIfEmpty();
         return value;
     }
@@ -157,6 +155,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     {
         T[] values = ToArray();
         _order.DrainToArray();
+        Count = 0;
         Reset();
         return values;
     }
@@ -177,6 +176,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     public override void AssertInvariants()
     {
         _order.AssertInvariants();
+        Debug.Assert(Count == _order.Count, "the cached count disagrees with the order");
         Debug.Assert(_order.Count <= _capacity, "more keys than the capacity");
         Debug.Assert(_used <= _nodes.Length && _nodes.Length <= _capacity, "node storage out of range");
     }

@@ -10,15 +10,10 @@ internal sealed class RingStorage<T> : ItemStorage<T>
     /// <summary>Initializes a new instance of the <see cref="RingStorage{T}"/> class. Allocates no slots.</summary>
     /// <param name="capacity">The exact bound.</param>
     public RingStorage(int capacity)
+        : base(capacity)
     {
         _ring = new Ring<T>(capacity);
     }
-
-    /// <inheritdoc/>
-    public override int Count => _ring.Count;
-
-    /// <inheritdoc/>
-    public override int Capacity => _ring.Capacity;
 
     /// <inheritdoc/>
     public override int AllocatedLength => _ring.AllocatedLength;
@@ -31,20 +26,43 @@ internal sealed class RingStorage<T> : ItemStorage<T>
     }
 
     /// <inheritdoc/>
-    public override void Enqueue(T item) => _ring.Enqueue(item);
+    public override void Enqueue(T item)
+    {
+        _ring.Enqueue(item);
+        Count = _ring.Count;
+    }
 
     /// <inheritdoc/>
-    public override T DequeueHead() => _ring.DequeueHead();
+    public override T DequeueHead()
+    {
+        T item = _ring.DequeueHead();
+        Count = _ring.Count;
+        return item;
+    }
 
     /// <inheritdoc/>
-    public override T RemoveTail() => _ring.RemoveTail();
+    public override T RemoveTail()
+    {
+        T item = _ring.RemoveTail();
+        Count = _ring.Count;
+        return item;
+    }
 
     /// <inheritdoc/>
-    public override T[] DrainToArray() => _ring.DrainToArray();
+    public override T[] DrainToArray()
+    {
+        T[] items = _ring.DrainToArray();
+        Count = 0;
+        return items;
+    }
 
     /// <inheritdoc/>
     public override T[] ToArray() => _ring.ToArray();
 
     /// <inheritdoc/>
-    public override void AssertInvariants() => _ring.AssertInvariants();
+    public override void AssertInvariants()
+    {
+        _ring.AssertInvariants();
+        System.Diagnostics.Debug.Assert(Count == _ring.Count, "the cached count disagrees with the ring");
+    }
 }
