@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (BenchmarkDotNet, short job) and the overload benchmark, then rebuilds
-# docs/benchmarks.md from docs/benchmarks.template.md with the new tables and plot. Takes about 10 minutes.
+# docs/benchmarks.md from docs/benchmarks.template.md with the new tables and plot. Takes about 20 minutes.
 # Usage: bash docs/generate-benchmarks.sh        (SKIP_THROUGHPUT=1: overload part only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ if [ -z "${SKIP_THROUGHPUT:-}" ]; then
   dotnet run --project "$project" -c Release --no-build -- --filter '*' --out docs/benchmarks
 fi
 dotnet run --project "$project" -c Release --no-build -- --overload --out docs/benchmarks
+dotnet run --project "$project" -c Release --no-build -- --latency --out docs/benchmarks
 
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//'), $(uname -s) $(uname -r), .NET SDK $(dotnet --version)"
 {
@@ -19,6 +20,7 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut
     case "$line" in
       '{{throughput}}') cat docs/benchmarks/throughput.md ;;
       '{{overload}}') cat docs/benchmarks/overload.md ;;
+      '{{latency}}') cat docs/benchmarks/latency.md ;;
       *) line=${line//'{{date}}'/$(date -u +%Y-%m-%d)}; printf '%s\n' "${line//'{{machine}}'/$machine}" ;;
     esac
   done < docs/benchmarks.template.md
