@@ -10,6 +10,10 @@ dotnet build "$project" -c Release
 # SKIP_THROUGHPUT=1 keeps the last throughput tables and reruns only the overload benchmark.
 if [ -z "${SKIP_THROUGHPUT:-}" ]; then
   dotnet run --project "$project" -c Release --no-build -- --filter '*' --out docs/benchmarks
+  # The tables of the single-purpose suites, as BenchmarkDotNet wrote them (the table only).
+  for suite in HandOff DroppedOnNext FanOut; do
+    grep '^|' "BenchmarkDotNet.Artifacts/results/Rx.Backpressure.Benchmarks.$suite-report-github.md" > "docs/benchmarks/$suite.md"
+  done
 fi
 dotnet run --project "$project" -c Release --no-build -- --overload --out docs/benchmarks
 dotnet run --project "$project" -c Release --no-build -- --latency --out docs/benchmarks
@@ -21,6 +25,10 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut
       '{{throughput}}') cat docs/benchmarks/throughput.md ;;
       '{{overload}}') cat docs/benchmarks/overload.md ;;
       '{{latency}}') cat docs/benchmarks/latency.md ;;
+      '{{handoff}}') cat docs/benchmarks/HandOff.md ;;
+      '{{dropped}}') cat docs/benchmarks/DroppedOnNext.md ;;
+      '{{fanout}}') cat docs/benchmarks/FanOut.md ;;
+      '{{analysis}}') cat docs/benchmarks/analysis.md ;;
       *) line=${line//'{{date}}'/$(date -u +%Y-%m-%d)}; printf '%s\n' "${line//'{{machine}}'/$machine}" ;;
     esac
   done < docs/benchmarks.template.md
