@@ -29,12 +29,39 @@ public static class FanOutApp
         var app = builder.Build();
         app.MapHub<FeedHub>("/feed");
         app.MapGrpcService<FeedService>();
-        app.MapGet("/stats", (Streams streams, Feed feed) => Results.Json(new
+        app.MapGet("/stats", (Streams streams, Feed feed, bool? summary) => Results.Json(new
         {
             produced = feed.Produced,
             observers = feed.Observers,
-            streams = streams.All.Select(s => new { s.Id, s.Mode, s.Capacity, s.Sent, s.Finished, received = s.Counters.Received, delivered = s.Counters.Delivered, dropped = s.Counters.Dropped, peak = s.Counters.PeakBuffered }),
+            gcHeapBytes = GC.GetTotalMemory(false),
+            workingSetBytes = Environment.WorkingSet,
+            cpuMilliseconds = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+            streams = summary == true
+                ? null
+                : streams.All.Select(s => new { s.Id, s.Mode, s.Capacity, s.Sent, s.Finished, received = s.Counters.Received, delivered = s.Counters.Delivered, dropped = s.Counters.Dropped, peak = s.Counters.PeakBuffered }),
         }));
+
+        // For the scale runner: push count items at rate items/s on the producer's own thread.
+        app.MapPost("/produce", (Feed feed, int count, double rate) =>
+        {
+            var producer = new Thread(() =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (long i = 0; i < count; i++)
+                {
+                    long due = (long)(i / rate * System.Diagnostics.Stopwatch.Frequency);
+                    while (clock.ElapsedTicks < due)
+                    {
+                        Thread.Sleep(0);
+                    }
+
+                    feed.Push((int)(feed.Produced % 100));
+                }
+            })
+            { IsBackground = true, Name = "feed producer" };
+            producer.Start();
+            return Results.Accepted();
+        });
         return app;
     }
 }

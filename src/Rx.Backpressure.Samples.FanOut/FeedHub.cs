@@ -24,6 +24,12 @@ public sealed class FeedHub(Feed feed, Streams streams) : Hub
     /// <returns>The items.</returns>
     public IAsyncEnumerable<Tick> Samples(int capacity, string client, CancellationToken cancellationToken) => Serve("sample", capacity, client, cancellationToken);
 
+    /// <summary>The contrast for the scale benchmark: the feed through an unbounded channel, as ASP.NET Core streams an IObservable.</summary>
+    /// <param name="client">The client's name, for the stream id.</param>
+    /// <param name="cancellationToken">SignalR's token for the stream.</param>
+    /// <returns>The items.</returns>
+    public IAsyncEnumerable<Tick> Unbounded(string client, CancellationToken cancellationToken) => Serve("unbounded", 0, client, cancellationToken);
+
     /// <summary>The feed through LatestByKey(key, capacity).</summary>
     /// <param name="capacity">The number of keys, 1 or more.</param>
     /// <param name="client">The client's name, for the stream id.</param>

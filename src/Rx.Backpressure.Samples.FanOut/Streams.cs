@@ -13,7 +13,7 @@ public sealed class Streams
     /// <summary>Starts a stream: the operator chosen by <paramref name="mode"/> over <paramref name="feed"/>, with counters and a name.</summary>
     /// <param name="feed">The shared feed.</param>
     /// <param name="id">The stream's id: transport, connection and client.</param>
-    /// <param name="mode"><c>drop</c>, <c>sample</c> or <c>latest</c>.</param>
+    /// <param name="mode"><c>drop</c>, <c>sample</c> or <c>latest</c> (or <c>unbounded</c>, the contrast: no bound at all).</param>
     /// <param name="capacity">The bound; invalid values throw <see cref="ArgumentOutOfRangeException"/> (the client hears it).</param>
     /// <returns>The stream's info and the items to send.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An unknown mode or an invalid capacity.</exception>
@@ -25,9 +25,24 @@ public sealed class Streams
             "drop" => feed.Ticks.DropWhenFull(capacity, counters: info.Counters, name: id),
             "sample" => feed.Ticks.SampleWhenFull(capacity, counters: info.Counters, name: id),
             "latest" => feed.Ticks.LatestByKey(t => t.Key, capacity, counters: info.Counters, name: id),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "The mode must be drop, sample or latest."),
+            "unbounded" => Unbounded(feed.Ticks),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "The mode must be drop, sample, latest or unbounded."),
         };
         _streams[id] = info;
         return (info, items);
+    }
+
+    /// <summary>
+    /// The contrast the scale benchmark measures against: what ASP.NET Core does for an <see cref="IObservable{T}"/>
+    /// stream result — an unbounded channel per connection. Counts what it received and delivered.
+    /// </summary>
+    private static async IAsyncEnumerable<Tick> Unbounded(IObservable<Tick> ticks)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<Tick>(new() { SingleReader = true });
+        using IDisposable subscription = ticks.Subscribe(t => channel.Writer.TryWrite(t), () => channel.Writer.TryComplete());
+        await foreach (Tick tick in channel.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            yield return tick;
+        }
     }
 }

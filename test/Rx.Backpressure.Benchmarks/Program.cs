@@ -31,6 +31,16 @@ if (args.Length >= 3 && args[0] == "--overload-one")
     return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
 }
 
+if (args.Length >= 3 && args[0] == "--fan-out-server")
+{
+    return await FanOutScale.ServeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+}
+
+if (args.Contains("--fan-out"))
+{
+    return await FanOutScale.RunAsync(Overload.OutputDirectory(args), quick: args.Contains("--small"));
+}
+
 if (args.Contains("--latency"))
 {
     return await Latency.RunAsync(Overload.OutputDirectory(args), quick: false);
