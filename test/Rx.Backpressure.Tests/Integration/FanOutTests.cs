@@ -173,6 +173,70 @@ public sealed class FanOutTests
         await connection.DisposeAsync();
     }
 
+    [Test]
+    public async Task Grpc_ClientsThatNeverRead_ServerHeapDoesNotGrowWithTheRunsLength_OthersUnaffected()
+    {
+        // Ten clients open a stream and never read it: HTTP/2 flow control stops the server's writes, and each
+        // connection's operator sheds at its bound. A run twice as long must not grow the server's managed heap
+        // (with an unbounded channel per connection instead, it grew by 4.5 MB here).
+        await using var server = await Server.StartAsync();
+        using GrpcChannel channel = GrpcChannel.ForAddress(server.Grpc, new GrpcChannelOptions { HttpHandler = new System.Net.Http.SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+        var feedClient = new GrpcFeed.Feed.FeedClient(channel);
+        var stalled = Enumerable.Range(0, 10)
+            .Select(i => feedClient.Subscribe(new GrpcFeed.SubscribeRequest { Mode = "drop", Capacity = 64, Client = $"stalled-{i}" }))
+            .ToList();
+        using var fast = feedClient.Subscribe(new GrpcFeed.SubscribeRequest { Mode = "drop", Capacity = FastCapacity * 8, Client = "fast" });
+        Task<List<long>> fastReading = ReadAsync(fast, slow: false);
+        await server.WhenObservers(11);
+
+        server.PushAll(20_000);
+        long first = await Server.SettledHeapAsync();
+        server.PushAll(40_000);
+        long second = await Server.SettledHeapAsync();
+
+        TestContext.Out.WriteLine($"server heap: {first:N0} B after 20,000 items, {second:N0} B after 60,000");
+        Assert.That(second - first, Is.LessThan(2_000_000), $"heap after the first run {first:N0} B, after a run twice as long {second:N0} B");
+        foreach (StreamInfo info in Enumerable.Range(0, 10).Select(i => server.Stream($"/stalled-{i}")))
+        {
+            Assert.That(info.Counters.PeakBuffered, Is.LessThanOrEqualTo(64), $"{info.Id}: bounded");
+            Assert.That(info.Counters.Delivered + info.Counters.Dropped + info.Counters.Buffered, Is.EqualTo(info.Counters.Received), $"{info.Id}: accounted");
+        }
+
+        server.Feed.Complete();
+        Assert.That(await fastReading.WaitAsync(TimeSpan.FromSeconds(60)), Has.Count.EqualTo(60_000), "the reading client got everything");
+        foreach (var call in stalled)
+        {
+            call.Dispose();
+        }
+
+        await server.WhenObservers(0);
+    }
+
+    [Test]
+    public async Task SignalR_CancelledStreamInvocation_ReleasesTheSubscription_CountsAddUp()
+    {
+        await using var server = await Server.StartAsync();
+        var connection = new HubConnectionBuilder().WithUrl($"{server.Http}/feed").Build();
+        await connection.StartAsync();
+        using var cancel = new CancellationTokenSource();
+        Task<List<long>> cancelled = ReadAsync(connection.StreamAsync<Tick>("Drops", 16, "cancelled", cancel.Token), slow: true, cancel.Token);
+        Task<List<long>> other = ReadAsync(connection.StreamAsync<Tick>("Drops", FastCapacity, "other"), slow: false);
+        await server.WhenObservers(2);
+
+        await server.ProduceAsync(300);
+        await cancel.CancelAsync();
+        await cancelled;
+        await server.WhenObservers(1);
+        StreamInfo info = server.Stream("/cancelled");
+        await Server.WhenFinished(info);
+        Assert.That(info.Counters.Delivered + info.Counters.Dropped, Is.EqualTo(info.Counters.Received), "what it held was reported");
+
+        await server.ProduceAsync(100);
+        server.Feed.Complete();
+        Assert.That(await other.WaitAsync(TimeSpan.FromSeconds(60)), Has.Count.EqualTo(400), "the same connection's other stream is unaffected");
+        await connection.DisposeAsync();
+    }
+
     private static void AssertAccounts(List<long> received, StreamInfo info, bool slow, int produced)
     {
         BackpressureCounters c = info.Counters;
@@ -283,6 +347,30 @@ public sealed class FanOutTests
                     await Task.Delay(10);
                 }
             }
+        }
+
+        /// <summary>Pushes items as fast as the producer can.</summary>
+        public void PushAll(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Feed.Push((int)(Feed.Produced % 100));
+            }
+        }
+
+        /// <summary>The managed heap after the server has settled (no more growth between two forced collections).</summary>
+        public static async Task<long> SettledHeapAsync()
+        {
+            long previous = -1;
+            long now = GC.GetTotalMemory(forceFullCollection: true);
+            for (int i = 0; i < 20 && Math.Abs(now - previous) > 100_000; i++)
+            {
+                await Task.Delay(100);
+                previous = now;
+                now = GC.GetTotalMemory(forceFullCollection: true);
+            }
+
+            return now;
         }
 
         public async ValueTask DisposeAsync()
