@@ -63,7 +63,7 @@ internal sealed class Runs
             await foreach (int item in sequence.ConfigureAwait(false))
             {
                 ages.Delivered(item);
-                Spin(_options.ConsumeMicroseconds);
+                Busy.Spin(_options.ConsumeMicroseconds);
                 Interlocked.Increment(ref delivered);
                 progress.Report(Interlocked.Read(ref produced), Interlocked.Read(ref delivered));
             }
@@ -81,7 +81,7 @@ internal sealed class Runs
             {
                 gate?.Wait();
                 long due = start + (long)(i / _options.Rate * Stopwatch.Frequency);
-                SpinUntil(due);
+                Busy.SpinUntil(due);
                 ages.Pushing(i);
                 subject.OnNext(i);
                 Interlocked.Increment(ref produced);
@@ -114,7 +114,7 @@ internal sealed class Runs
             long total = (long)_options.ItemsPerRun;
             for (int i = 0; i < total; i++)
             {
-                SpinUntil(start + (long)(i / _options.Rate * Stopwatch.Frequency));
+                Busy.SpinUntil(start + (long)(i / _options.Rate * Stopwatch.Frequency));
                 Interlocked.Increment(ref produced);
                 ages.Pushing(i);
                 yield return i;
@@ -126,7 +126,7 @@ internal sealed class Runs
         await foreach (int item in Producer().BufferBounded(_options.Capacity, counters: counters, name: "demo").ConfigureAwait(false))
         {
             ages.Delivered(item);
-            Spin(_options.ConsumeMicroseconds);
+            Busy.Spin(_options.ConsumeMicroseconds);
             delivered++;
             progress.Report(Interlocked.Read(ref produced), delivered);
         }
@@ -134,17 +134,6 @@ internal sealed class Runs
         stopwatch.Stop();
         var samples = sampler.Stop();
         return new Row(name, produced, counters.Delivered, counters.Dropped, counters.PeakBuffered, stopwatch.Elapsed, samples, ages.Recorded);
-    }
-
-    private static void Spin(double microseconds) => SpinUntil(Stopwatch.GetTimestamp() + (long)(microseconds * Stopwatch.Frequency / 1e6));
-
-    private static void SpinUntil(long timestamp)
-    {
-        var spinner = default(SpinWait);
-        while (Stopwatch.GetTimestamp() < timestamp)
-        {
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ internal static class Shapes
             timestamp =>
             {
                 maxAge = Math.Max(maxAge, Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds);
-                Spin(options.ConsumeMicroseconds);
+                Busy.Spin(options.ConsumeMicroseconds);
                 Interlocked.Increment(ref seen);
                 Volatile.Write(ref lastShown, timestamp);
             },
@@ -125,7 +125,7 @@ internal static class Shapes
                 await foreach (IReadOnlyList<long> batch in lines.Batch(256).ConfigureAwait(false))
                 {
                     maxAge = Math.Max(maxAge, Stopwatch.GetElapsedTime(batch[0]).TotalMilliseconds);
-                    Spin(perCall + (perLine * batch.Count));
+                    Busy.Spin(perCall + (perLine * batch.Count));
                     written += batch.Count;
                     calls++;
                 }
@@ -135,7 +135,7 @@ internal static class Shapes
                 await foreach (long line in lines.ConfigureAwait(false))
                 {
                     maxAge = Math.Max(maxAge, Stopwatch.GetElapsedTime(line).TotalMilliseconds);
-                    Spin(perCall + perLine);
+                    Busy.Spin(perCall + perLine);
                     written++;
                     calls++;
                 }
@@ -174,7 +174,7 @@ internal static class Shapes
             await foreach (var reading in subject.LatestByKey(r => r.Sensor, SensorCount, counters: counters, name: "demo-sensors").ConfigureAwait(false))
             {
                 maxAge = Math.Max(maxAge, Stopwatch.GetElapsedTime(reading.Timestamp).TotalMilliseconds);
-                Spin(options.ConsumeMicroseconds);
+                Busy.Spin(options.ConsumeMicroseconds);
                 shown[reading.Sensor] = reading.Sequence;
                 seen++;
             }
@@ -208,21 +208,10 @@ internal static class Shapes
         long last = 0;
         for (long i = 0; i < total; i++)
         {
-            SpinUntil(start + (long)(i / options.Rate * Stopwatch.Frequency));
+            Busy.SpinUntil(start + (long)(i / options.Rate * Stopwatch.Frequency));
             last = push(i);
         }
 
         return last;
-    }
-
-    private static void Spin(double microseconds) => SpinUntil(Stopwatch.GetTimestamp() + (long)(microseconds * Stopwatch.Frequency / 1e6));
-
-    private static void SpinUntil(long timestamp)
-    {
-        var spinner = default(SpinWait);
-        while (Stopwatch.GetTimestamp() < timestamp)
-        {
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
     }
 }

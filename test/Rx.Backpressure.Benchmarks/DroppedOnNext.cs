@@ -20,12 +20,7 @@ public class DroppedOnNext
     public void Setup()
     {
         // Our bridge's observer, captured at subscription, behind a buffer filled to its capacity with no reader waiting.
-        var capture = new Capture();
-        _enumerator = capture.DropWhenFull(Scenario.Capacity).GetAsyncEnumerator();
-        ValueTask<bool> first = _enumerator.MoveNextAsync();
-        _ours = capture.Observer!;
-        _ours.OnNext(-1);   // handed to the waiting consumer
-        first.AsTask().GetAwaiter().GetResult();
+        _ours = CapturingObservable.StartDropWhenFull(out _enumerator);
         for (int i = 0; i < Scenario.Capacity; i++)
         {
             _ours.OnNext(i);
@@ -60,17 +55,6 @@ public class DroppedOnNext
         for (int i = 0; i < Arrivals; i++)
         {
             writer.TryWrite(i);
-        }
-    }
-
-    private sealed class Capture : IObservable<int>
-    {
-        public IObserver<int>? Observer { get; private set; }
-
-        public IDisposable Subscribe(IObserver<int> observer)
-        {
-            Observer = observer;
-            return System.Reactive.Disposables.Disposable.Empty;
         }
     }
 }

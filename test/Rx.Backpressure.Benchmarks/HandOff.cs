@@ -18,12 +18,7 @@ public class HandOff
     [GlobalSetup]
     public void Setup()
     {
-        var capture = new Capture();
-        _enumerator = capture.DropWhenFull(Scenario.Capacity).GetAsyncEnumerator();
-        ValueTask<bool> first = _enumerator.MoveNextAsync();
-        _ours = capture.Observer!;
-        _ours.OnNext(-1);
-        first.AsTask().GetAwaiter().GetResult();
+        _ours = CapturingObservable.StartDropWhenFull(out _enumerator);
         _channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Scenario.Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
     }
 
@@ -69,16 +64,5 @@ public class HandOff
         }
 
         return sum;
-    }
-
-    private sealed class Capture : IObservable<int>
-    {
-        public IObserver<int>? Observer { get; private set; }
-
-        public IDisposable Subscribe(IObserver<int> observer)
-        {
-            Observer = observer;
-            return System.Reactive.Disposables.Disposable.Empty;
-        }
     }
 }

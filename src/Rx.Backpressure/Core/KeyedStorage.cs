@@ -21,9 +21,6 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="TKey">The key type.</typeparam>
 internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
 {
-    /// <summary>The bound, in keys.</summary>
-    private readonly int _capacity;
-
     /// <summary>Extracts an item's key (user code).</summary>
     private readonly Func<T, TKey> _keySelector;
 
@@ -61,7 +58,6 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     public KeyedStorage(int capacity, Func<T, TKey> keySelector, IEqualityComparer<TKey> comparer)
         : base(capacity)
     {
-        _capacity = capacity;
         _keySelector = keySelector;
         _comparer = comparer;
         _order = new Ring<int>(capacity);
@@ -102,7 +98,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     public override void Enqueue(T item)
     {
         Debug.Assert(_hasPendingKey, "Enqueue without the TryReplace that computed the key.");
-        Debug.Assert(_order.Count < _capacity, "Enqueue on a full storage.");
+        Debug.Assert(_order.Count < Capacity, "Enqueue on a full storage.");
         int index;
         if (_free >= 0)
         {
@@ -177,8 +173,8 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     {
         _order.AssertInvariants();
         Debug.Assert(Count == _order.Count, "the cached count disagrees with the order");
-        Debug.Assert(_order.Count <= _capacity, "more keys than the capacity");
-        Debug.Assert(_used <= _nodes.Length && _nodes.Length <= _capacity, "node storage out of range");
+        Debug.Assert(_order.Count <= Capacity, "more keys than the capacity");
+        Debug.Assert(_used <= _nodes.Length && _nodes.Length <= Capacity, "node storage out of range");
     }
 
     /// <summary>Removes a node from its bucket chain and frees it; uses only stored hashes and indices (no user code).</summary>
@@ -211,9 +207,9 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     private void Grow()
     {
         int length = _nodes.Length == 0 ? Ring<int>.InitialLength : _nodes.Length * 2;
-        if ((uint)length > (uint)Math.Min(_capacity, Array.MaxLength))
+        if ((uint)length > (uint)Math.Min(Capacity, Array.MaxLength))
         {
-            length = Math.Min(_capacity, Array.MaxLength);
+            length = Math.Min(Capacity, Array.MaxLength);
         }
 
         Array.Resize(ref _nodes, length);
