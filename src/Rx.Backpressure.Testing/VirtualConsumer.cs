@@ -132,8 +132,32 @@ internal sealed class VirtualConsumer<T>
         _delay?.TrySetResult();
     }
 
-    /// <summary>Whether this code runs inside virtual time: the scheduler is running, on the thread that drives it.</summary>
-    private bool IsInsideVirtualTime() => _scheduler.IsEnabled && Environment.CurrentManagedThreadId == _driverThread;
+    /// <summary>
+    /// Whether this code runs inside virtual time: the scheduler is running, on this thread. Usually this is the thread
+    /// that ran the consumer's last action; a test that drives the scheduler from another thread later (an async test
+    /// that awaited in between) is recognised by the scheduler's run on this thread's stack.
+    /// </summary>
+    private bool IsInsideVirtualTime()
+    {
+        if (!_scheduler.IsEnabled)
+        {
+            return false;
+        }
+
+        int thread = Environment.CurrentManagedThreadId;
+        if (thread == _driverThread)
+        {
+            return true;
+        }
+
+        if (new System.Diagnostics.StackTrace(false).ToString().Contains("VirtualTimeSchedulerBase`2.", StringComparison.Ordinal))
+        {
+            _driverThread = thread;
+            return true;
+        }
+
+        return false;
+    }
 
     private void Escaped(string where)
     {

@@ -214,6 +214,25 @@ public sealed class StartPullTests : ReactiveTest
     }
 
     [Test]
+    public void SchedulePull_DrivenFromDifferentThreadsInTurn_IsNotMistakenForAnEscape()
+    {
+        // An async test may drive the scheduler from one thread, await, then drive it from another: the item that
+        // arrives in the second run resumes the consumer inside virtual time on that other thread.
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(260, 2), OnCompleted<int>(300));
+        var res = scheduler.SchedulePull(() => xs.DropWhenFull(4, scheduler: scheduler), 0);
+
+        foreach (long until in new long[] { 250, 2_000 })
+        {
+            var driver = new Thread(() => scheduler.AdvanceTo(until));
+            driver.Start();
+            driver.Join();
+        }
+
+        Assert.That(res.Messages, Is.EqualTo(new[] { OnNext(210, 1), OnNext(260, 2), OnCompleted<int>(300) }));
+    }
+
+    [Test]
     public void SchedulePull_HasStartPullsShape_FactoryCreatedAtItsTick_PerItemCost_Pulls()
     {
         var scheduler = new TestScheduler();
