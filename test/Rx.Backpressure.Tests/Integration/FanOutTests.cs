@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 using Rx.Backpressure.Samples.FanOut;
+using Rx.Backpressure.Tests.Support;
 using GrpcFeed = Rx.Backpressure.Samples.FanOut.Grpc;
 
 namespace Rx.Backpressure.Tests.Integration;
@@ -140,6 +141,34 @@ public sealed class FanOutTests
         await Server.WhenFinished(left);
         Assert.That(left.Counters.Received, Is.EqualTo(left.Counters.Delivered + left.Counters.Dropped), "what it held was reported at the disconnect");
         Assert.That(left.Counters.Received, Is.LessThanOrEqualTo(500), "nothing reached it after it left");
+        await stay.DisposeAsync();
+    }
+
+    [Test]
+    public async Task SignalR_ClientWhoseSocketIsResetWithoutACloseFrame_ReleasesItsSubscription_LeftOversReported()
+    {
+        await using var server = await Server.StartAsync();
+        using var proxy = new TcpProxy(server.HttpPort);
+        var stay = new HubConnectionBuilder().WithUrl($"{server.Http}/feed").Build();
+        var lost = new HubConnectionBuilder().WithUrl($"http://127.0.0.1:{proxy.Port}/feed", o => o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets).Build();
+        await stay.StartAsync();
+        await lost.StartAsync();
+        Task<List<long>> staying = ReadAsync(stay.StreamAsync<Tick>("Drops", FastCapacity, "stay"), slow: false);
+        _ = ReadAsync(lost.StreamAsync<Tick>("Drops", 16, "lost"), slow: true);
+        await server.WhenObservers(2);
+
+        await server.ProduceAsync(400);
+        proxy.Abort();   // the network goes away: a reset, no close frame
+        await server.WhenObservers(1);
+        await server.ProduceAsync(100);
+        server.Feed.Complete();
+
+        Assert.That(await staying.WaitAsync(TimeSpan.FromSeconds(60)), Has.Count.EqualTo(500), "the other client is unaffected");
+        StreamInfo info = server.Stream("/lost");
+        await Server.WhenFinished(info);
+        Assert.That(info.Counters.Delivered + info.Counters.Dropped, Is.EqualTo(info.Counters.Received), "what it held was reported");
+        Assert.That(info.Counters.Received, Is.LessThanOrEqualTo(400), "nothing reached it after the reset");
+        await lost.DisposeAsync();
         await stay.DisposeAsync();
     }
 
@@ -295,9 +324,12 @@ public sealed class FanOutTests
         private Server(WebApplication app, int httpPort, int grpcPort)
         {
             _app = app;
+            HttpPort = httpPort;
             Http = $"http://127.0.0.1:{httpPort}";
             Grpc = $"http://127.0.0.1:{grpcPort}";
         }
+
+        public int HttpPort { get; }
 
         public string Http { get; }
 
