@@ -880,15 +880,7 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private void Settle(Exception? error, Exception? fault)
     {
-        if (error is null)
-        {
-            error = fault;
-        }
-        else if (fault is not null)
-        {
-            Faults.Suppress(error, fault);
-        }
-
+        error = Faults.EndError(error, fault);
         bool wakeReader = false;
         bool deliverPending = false;
         lock (_gate)

@@ -79,6 +79,28 @@ internal static class Faults
     }
 
     /// <summary>
+    /// The error a sequence ends with when a fault (disposing the upstream, for example) met its end: the end's own
+    /// error, keeping the fault with it (<see cref="Suppress"/>); or, after a normal end, the fault itself.
+    /// </summary>
+    /// <param name="error">The end's error, or null for a normal completion.</param>
+    /// <param name="fault">The fault, or null.</param>
+    /// <returns>The error to end with, or null for a normal completion.</returns>
+    public static Exception? EndError(Exception? error, Exception? fault)
+    {
+        if (error is null)
+        {
+            return fault;
+        }
+
+        if (fault is not null)
+        {
+            Suppress(error, fault);
+        }
+
+        return error;
+    }
+
+    /// <summary>
     /// Keeps <paramref name="fault"/> with <paramref name="error"/>, the error the consumer will see, under
     /// <see cref="SuppressedKey"/> in its <see cref="Exception.Data"/> (like Java's suppressed exceptions).
     /// </summary>

@@ -138,22 +138,6 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
             }
         }
 
-        /// <summary>The end to signal: the sequence's error (a disposal fault kept with it), or the disposal fault.</summary>
-        private static Exception? Merge(Exception? error, Exception? fault)
-        {
-            if (error is null)
-            {
-                return fault;
-            }
-
-            if (fault is not null)
-            {
-                Faults.Suppress(error, fault);
-            }
-
-            return error;
-        }
-
         /// <summary>A pending <c>MoveNextAsync</c> completed: deliver, on the scheduler unless virtual time allows now.</summary>
         private void OnMoved()
         {
@@ -275,7 +259,7 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
                 return;
             }
 
-            Signal(Merge(error, Consume(disposing)));
+            Signal(Faults.EndError(error, Consume(disposing)));
         }
 
         private async Task FinishLaterAsync(ValueTask disposing, Exception? error)
@@ -290,7 +274,7 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
                 fault = ex;
             }
 
-            error = Merge(error, fault);
+            error = Faults.EndError(error, fault);
             if (_inline)
             {
                 Signal(error);
