@@ -101,6 +101,23 @@ public sealed class BackpressureCounters
         Interlocked.Increment(ref _delivered);
     }
 
+    /// <summary>A held item is about to be taken without the gate: it stops counting as held first.</summary>
+    internal void Releasing() => Interlocked.Decrement(ref _buffered);
+
+    /// <summary>After <see cref="Releasing"/>: the take succeeded (the item was delivered) or found nothing (it is held again).</summary>
+    /// <param name="taken">Whether the item was taken.</param>
+    internal void Released(bool taken)
+    {
+        if (taken)
+        {
+            Interlocked.Increment(ref _delivered);
+        }
+        else
+        {
+            Buffer(1);
+        }
+    }
+
     /// <summary>Held items were dropped.</summary>
     /// <param name="count">How many.</param>
     /// <param name="reason">Why.</param>

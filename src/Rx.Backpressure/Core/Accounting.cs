@@ -62,6 +62,32 @@ internal sealed class Accounting
         Delivered();
     }
 
+    /// <summary>
+    /// The consumer is about to try a take from its span without the gate. The item stops counting as held before the
+    /// take can be seen, so an arrival that fills the freed slot never makes the counters show more than the capacity.
+    /// Follow with <see cref="EndUngatedTake"/>.
+    /// </summary>
+    public void BeginUngatedTake()
+    {
+        _counters?.Releasing();
+        Held(-1);
+    }
+
+    /// <summary>After <see cref="BeginUngatedTake"/>: the item was delivered, or (nothing was taken) it counts as held again.</summary>
+    /// <param name="taken">Whether the take succeeded.</param>
+    public void EndUngatedTake(bool taken)
+    {
+        _counters?.Released(taken);
+        if (taken)
+        {
+            Delivered();
+        }
+        else
+        {
+            Held(1);
+        }
+    }
+
     /// <summary>Held items were dropped.</summary>
     /// <param name="count">How many.</param>
     /// <param name="reason">Why.</param>

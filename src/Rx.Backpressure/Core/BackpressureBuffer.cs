@@ -60,6 +60,12 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The policy's <see cref="BufferPolicy{T}.HighWatermark"/> (0: no pressure), kept here for the hot path.</summary>
     private readonly int _highWatermark;
 
+    /// <summary>Whether the consumer takes its oldest items from a <see cref="ConsumerSpan{T}"/> (not for keyed storage, nor below capacity 2).</summary>
+    private readonly bool _usesSpan;
+
+    /// <summary>Whether DropOldest or DropNewest makes room by evicting a held item.</summary>
+    private readonly bool _evicts;
+
     /// <summary>The buffered items, oldest first: a ring, or one slot per key (LatestByKey).</summary>
     private readonly ItemStorage<T> _items;
 
@@ -152,6 +158,21 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private volatile bool _rejecting;
 
+    /// <summary>
+    /// The consumer's run of the oldest held items, taken without the gate; created at the first fill. Its items
+    /// still count as held (see <see cref="HeldLocked"/>).
+    /// </summary>
+    private ConsumerSpan<T>? _span;
+
+    /// <summary>
+    /// With <see cref="_usesSpan"/>: true exactly while freeing a slot has an effect beyond the slot — a pending
+    /// sample takes it, pressure may turn off, a pump waits for room, or arrivals are being discarded without the
+    /// gate. A take from the span that sees it true takes the gate to do that (<see cref="AfterTakeLocked"/>).
+    /// Written under the gate; when it rises, a full fence follows and the section catches up with a take the
+    /// consumer made without seeing it (the consumer's take is a compare-and-swap, so one of the two sees the other).
+    /// </summary>
+    private volatile bool _attention;
+
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
     public BackpressureBuffer(BufferPolicy<T> policy)
@@ -167,6 +188,8 @@ internal sealed class BackpressureBuffer<T>
         _unobservedDrops = policy.Overflow == BufferOverflow.DropIncoming && policy.Sampling == SampleMode.None && !policy.IsKeyed
             && policy.OnDropped is null && policy.Counters is null && policy.HighWatermark == 0;
         _rejecting = _unobservedDrops && policy.Capacity == 0;
+        _usesSpan = !policy.IsKeyed && policy.Capacity >= 2;
+        _evicts = policy.Sampling == SampleMode.None && policy.Overflow is BufferOverflow.DropOldest or BufferOverflow.DropNewest;
         _pressureDecisions = policy.Pressure as IPressureDecision;
         _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
     }
@@ -185,6 +208,9 @@ internal sealed class BackpressureBuffer<T>
             }
         }
     }
+
+    /// <summary>Gets the number of items held: in storage and in the consumer's span. Beside the consumer it can only fall (until the consumer's next fill, under the gate).</summary>
+    private int HeldLocked => _items.Count + (_span?.Remaining ?? 0);
 
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
@@ -227,16 +253,19 @@ internal sealed class BackpressureBuffer<T>
         IDisposable? upstream = null;
         long openedWindow = 0;
         bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        bool wakeWriter = false;
         Exception? fault = null;
 
         lock (_gate)
         {
+            // A take the consumer made from its span without the gate has its effects before this arrival is placed.
+            CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
             if (_sourceEnded)
             {
-                return false;
+                // After the source's own end: ignored, not counted.
             }
-
-            if (_terminal)
+            else if (_terminal)
             {
                 dropped = item;
                 hasDropped = true;
@@ -258,11 +287,19 @@ internal sealed class BackpressureBuffer<T>
             {
                 // LatestByKey: the key was held and its value replaced in place, or the key selector or comparer threw.
             }
-            else if (!_items.IsFull)
+            else if (_evicts && TryEvictLocked(_policy.Overflow == BufferOverflow.DropOldest, out dropped))
+            {
+                // Full: DropOldest or DropNewest made room. When the consumer took an item meanwhile, there is room
+                // and nothing was evicted: the next branch buffers the arrival.
+                _items.Enqueue(item);
+                hasDropped = true;
+                _accounting.ReceivedAndDropped(DropReason.Evicted);
+            }
+            else if (HasRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter))
             {
                 _items.Enqueue(item);
                 _accounting.ReceivedAndBuffered();
-                publishPressure = UpdatePressureAfterEnqueueLocked();
+                publishPressure |= UpdatePressureAfterEnqueueLocked();
             }
             else if (_policy.Sampling != SampleMode.None)
             {
@@ -276,19 +313,9 @@ internal sealed class BackpressureBuffer<T>
             }
             else
             {
-                DropReason reason = DropReason.Overflow;
+                Debug.Assert(!_evicts, "an evicting policy made room above");
                 switch (_policy.Overflow)
                 {
-                    case BufferOverflow.DropOldest:
-                        dropped = _items.DequeueHead();
-                        _items.Enqueue(item);
-                        reason = DropReason.Evicted;
-                        break;
-                    case BufferOverflow.DropNewest:
-                        dropped = _items.RemoveTail();
-                        _items.Enqueue(item);
-                        reason = DropReason.Evicted;
-                        break;
                     case BufferOverflow.Error:
                         // The end is settled after the upstream is disposed and the item reported, so an exception
                         // from either travels with the BufferOverflowException.
@@ -305,11 +332,11 @@ internal sealed class BackpressureBuffer<T>
                 }
 
                 hasDropped = true;
-                _accounting.ReceivedAndDropped(reason);
+                _accounting.ReceivedAndDropped(DropReason.Overflow);
             }
 
-            mayWriteMore = !_terminal && (!_pausesSource || CanWrite());
-            UpdateRejectingLocked();
+            UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            mayWriteMore = !_sourceEnded && !_terminal && (!_pausesSource || CanWrite());
             AssertInvariants();
         }
 
@@ -329,11 +356,7 @@ internal sealed class BackpressureBuffer<T>
             ScheduleWindow(openedWindow);
         }
 
-        if (publishPressure)
-        {
-            PublishPressure();
-        }
-
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
         if (hasDropped)
         {
             ReportDropped(dropped);
@@ -357,7 +380,30 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Reads the next item into <see cref="Current"/>.</summary>
     /// <returns>True with an item; false at the end; faults with the source's error, the overflow, or cancellation.</returns>
     /// <exception cref="InvalidOperationException">The previous read has not been awaited yet.</exception>
-    public ValueTask<bool> ReadAsync() => Read(0);
+    public ValueTask<bool> ReadAsync()
+    {
+        // Fast path: the oldest item is in the consumer's span and freeing its slot does nothing more (no attention).
+        // If attention rose meanwhile, the take catches up under the gate, unless the section that raised it
+        // already did.
+        if (_span is { } span && !_attention && span.Remaining != 0 && !_reader.IsAwaited)
+        {
+            _accounting.BeginUngatedTake();
+            bool taken = span.TryTakeOldest(out T item);
+            _accounting.EndUngatedTake(taken);
+            if (taken)
+            {
+                _current = item;
+                if (_attention)
+                {
+                    CatchUp();
+                }
+
+                return new ValueTask<bool>(true);
+            }
+        }
+
+        return Read(0);
+    }
 
     /// <summary>
     /// Reads up to <paramref name="maxSize"/> items that are available now, under one acquisition of the gate; if none
@@ -388,21 +434,18 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>True to read on; false when the buffer accepts no more items.</returns>
     public ValueTask<bool> WaitForRoomAsync()
     {
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        bool wakeWriter = false;
+        ValueTask<bool> result;
         lock (_gate)
         {
-            if (_terminal)
-            {
-                return new ValueTask<bool>(false);
-            }
-
-            if (!_pausesSource || CanWrite())
-            {
-                return new ValueTask<bool>(true);
-            }
-
-            _writerWaiting = true;
-            return _writer.Wait();
+            CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            result = WaitForRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
         }
+
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
+        return result;
     }
 
     /// <summary>
@@ -438,7 +481,7 @@ internal sealed class BackpressureBuffer<T>
             wakeWriter = _writerWaiting;
             _writerWaiting = false;
             timer = CloseWindowLocked();
-            leftOver = _items.DrainToArray();
+            leftOver = _span is { } span ? [.. span.TakeAll(), .. _items.DrainToArray()] : _items.DrainToArray();
             hadPending = _hasPending;
             if (hadPending)
             {
@@ -454,7 +497,7 @@ internal sealed class BackpressureBuffer<T>
                 SetPressureLocked(false, ref releaseProducer);
             }
 
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
         }
 
         // Everything below runs whatever the one before it threw. The left-overs are reported before the waiters are
@@ -512,7 +555,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            return (_items.ToArray(), _hasPending, _pending);
+            return (_span is { } span ? [.. span.ToArray(), .. _items.ToArray()] : _items.ToArray(), _hasPending, _pending);
         }
     }
 
@@ -524,6 +567,36 @@ internal sealed class BackpressureBuffer<T>
         {
             return _items.AllocatedLength;
         }
+    }
+
+    /// <summary>The decision of <see cref="WaitForRoomAsync"/>. Call under the gate.</summary>
+    private ValueTask<bool> WaitForRoomLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
+    {
+        Debug.Assert(!_writerWaiting, "the pump asks while it waits");
+        if (_terminal)
+        {
+            UpdateFlagsLocked();
+            return new ValueTask<bool>(false);
+        }
+
+        if (_pausesSource && !CanWrite())
+        {
+            // The consumer may have freed a slot without the gate before it could see the pump waiting: then the
+            // catch-up takes the pump back at once, and it reads on.
+            _writerWaiting = true;
+            UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            AssertInvariants();
+            if (!wakeWriter)
+            {
+                return _writer.Wait();
+            }
+
+            wakeWriter = false;
+        }
+
+        UpdateFlagsLocked();
+        AssertInvariants();
+        return new ValueTask<bool>(true);
     }
 
     /// <summary>Reads one item (<paramref name="maxSize"/> 0) or a batch of up to <paramref name="maxSize"/> items.</summary>
@@ -556,6 +629,7 @@ internal sealed class BackpressureBuffer<T>
             if (maxSize == 0 && TryTakeLocked(out _current, ref publishPressure, ref releaseProducer))
             {
                 wakeWriter = TakeWriterIfRoomLocked();
+                FillSpanLocked();
                 result = new ValueTask<bool>(true);
             }
             else if (maxSize > 0 && TakeAvailableLocked(default!, 0, maxSize, ref publishPressure, ref releaseProducer) is { } batch)
@@ -581,7 +655,7 @@ internal sealed class BackpressureBuffer<T>
                 result = _reader.Wait();
             }
 
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
             AssertInvariants();
         }
 
@@ -600,7 +674,7 @@ internal sealed class BackpressureBuffer<T>
         {
             batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
             wakeWriter = TakeWriterIfRoomLocked();
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
             AssertInvariants();
         }
 
@@ -615,7 +689,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>The batch, or null if nothing was deliverable and nothing was taken before.</returns>
     private T[]? TakeAvailableLocked(T first, int taken, int maxSize, ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
     {
-        int bound = Math.Min(maxSize, taken + _items.Count + (_hasPending ? 1 : 0));
+        int bound = Math.Min(maxSize, taken + HeldLocked + (_hasPending ? 1 : 0));
         if (bound == taken)
         {
             return null;
@@ -653,9 +727,16 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether an item was taken.</returns>
     private bool TryTakeLocked(out T item, ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
     {
-        if (_items.Count > 0)
+        item = default!;
+        bool taken = _span is { } span && span.TryTakeOldest(out item);
+        if (!taken && _items.Count > 0)
         {
             item = _items.DequeueHead();
+            taken = true;
+        }
+
+        if (taken)
+        {
             _accounting.BufferedDelivered();
             if (_hasPending && !_windowOpen)
             {
@@ -679,6 +760,130 @@ internal sealed class BackpressureBuffer<T>
         item = default!;
         return false;
     }
+
+    /// <summary>
+    /// Moves the oldest items into the consumer's span when it is used up, so the next reads take them without the
+    /// gate. They stay held: nothing the producer sees changes. Call under the gate, by the consumer.
+    /// </summary>
+    private void FillSpanLocked()
+    {
+        if (_usesSpan && _items.Count > 0 && (_span is null || _span.Remaining == 0))
+        {
+            (_span ??= new ConsumerSpan<T>(Math.Min(_items.Capacity, ConsumerSpan<T>.MaxLength))).Fill(_items);
+        }
+    }
+
+    /// <summary>
+    /// A section beside the consumer starts: the effects of a take the consumer made from its span without the gate
+    /// happen before this section reads the held count (the consumer's own catch-up may come later and then finds
+    /// nothing to do). Call under the gate.
+    /// </summary>
+    private void CatchUpLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
+    {
+        if (_attention)
+        {
+            AfterTakeLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+        }
+    }
+
+    /// <summary>The consumer took an item from its span and <see cref="_attention"/> was set: do under the gate what freeing the slot does.</summary>
+    private void CatchUp()
+    {
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        bool wakeWriter = false;
+        lock (_gate)
+        {
+            AfterTakeLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            UpdateFlagsLocked();
+            AssertInvariants();
+        }
+
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
+    }
+
+    /// <summary>
+    /// What freeing a slot does besides freeing it: the pending sample takes the slot (latest wins), pressure turns
+    /// off at the low watermark, a pump waiting for room may read again. Each step checks the state, so running it
+    /// when no slot was freed changes nothing. Call under the gate.
+    /// </summary>
+    private void AfterTakeLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
+    {
+        if (_hasPending && !_windowOpen && !IsFullLocked())
+        {
+            _items.Enqueue(_pending);
+            _pending = default!;
+            _hasPending = false;
+        }
+
+        publishPressure |= UpdatePressureAfterDequeueLocked(ref releaseProducer);
+        wakeWriter |= TakeWriterIfRoomLocked();
+    }
+
+    /// <summary>
+    /// Makes room for an arrival at a full buffer by evicting the oldest or the newest held item. The consumer may
+    /// take from its span meanwhile: the eviction then fails, because there is room. Call under the gate.
+    /// </summary>
+    /// <param name="oldest">True to evict the oldest item, false the newest.</param>
+    /// <param name="victim">The evicted item.</param>
+    /// <returns>False when the buffer is not full (any more): nothing was evicted.</returns>
+    private bool TryEvictLocked(bool oldest, out T victim)
+    {
+        // The held count is storage plus span; only the span's part can fall meanwhile.
+        int inSpan = _items.Capacity - _items.Count;
+        if (inSpan == 0)
+        {
+            // Storage alone is full, so the span is empty and the consumer can take nothing without the gate.
+            victim = oldest ? _items.DequeueHead() : _items.RemoveTail();
+            return true;
+        }
+
+        if (_span is not { } span)
+        {
+            victim = default!;
+            return false;
+        }
+
+        if (oldest)
+        {
+            return span.TryEvictOldest(inSpan, out victim);
+        }
+
+        if (_items.Count > 0)
+        {
+            // The newest is in storage, which the consumer does not touch: full now means full for this eviction.
+            bool full = span.Remaining == inSpan;
+            victim = full ? _items.RemoveTail() : default!;
+            return full;
+        }
+
+        return span.TryEvictNewest(inSpan, out victim);
+    }
+
+    /// <summary>
+    /// Whether an arrival finds room. Room the consumer made without the gate is first given what freeing a slot
+    /// does (<see cref="AfterTakeLocked"/>): a pending sample takes it before the arrival can. Since the held count
+    /// only falls meanwhile, room seen here is seen by that catch-up too. Call under the gate, beside the consumer.
+    /// </summary>
+    /// <returns>True when there is room for the arrival.</returns>
+    private bool HasRoomLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
+    {
+        if (IsFullLocked())
+        {
+            return false;
+        }
+
+        if (_attention)
+        {
+            AfterTakeLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+        }
+
+        return !IsFullLocked();
+    }
+
+    /// <summary>Whether the held items fill the capacity. Call under the gate.</summary>
+    /// <returns>True when full.</returns>
+    private bool IsFullLocked() => HeldLocked == _items.Capacity;
 
     /// <summary>What a take decided under the gate and must do after it: release a producer, publish pressure, wake the pump.</summary>
     private void AfterTake(bool publishPressure, TaskCompletionSource? releaseProducer, bool wakeWriter)
@@ -754,7 +959,7 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>Whether the pump may read another item: room left and pressure off. Call under the gate.</summary>
-    private bool CanWrite() => !_pressureOn && !_items.IsFull;
+    private bool CanWrite() => !_pressureOn && !IsFullLocked();
 
     /// <summary>Takes the waiting pump if it may read again. Call under the gate.</summary>
     private bool TakeWriterIfRoomLocked()
@@ -772,7 +977,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_highWatermark > 0 && !_pressureOn && _items.Count >= _highWatermark)
+        if (_highWatermark > 0 && !_pressureOn && HeldLocked >= _highWatermark)
         {
             TaskCompletionSource? none = null;
             SetPressureLocked(true, ref none);
@@ -787,7 +992,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterDequeueLocked(ref TaskCompletionSource? releaseProducer)
     {
-        if (_pressureOn && _items.Count <= _policy.LowWatermark)
+        if (_pressureOn && HeldLocked <= _policy.LowWatermark)
         {
             SetPressureLocked(false, ref releaseProducer);
             return _pressurePublication is not null;
@@ -850,7 +1055,7 @@ internal sealed class BackpressureBuffer<T>
             timer = CloseWindowLocked();
             wakeWriter = _writerWaiting;
             _writerWaiting = false;
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
         }
 
         Exception? fault = Faults.TryDispose(upstream);
@@ -903,7 +1108,7 @@ internal sealed class BackpressureBuffer<T>
                     _current = TakePendingLocked();
                     _accounting.BufferedDelivered();
                 }
-                else if (_items.Count == 0)
+                else if (HeldLocked == 0)
                 {
                     _finished = true;
                 }
@@ -913,7 +1118,7 @@ internal sealed class BackpressureBuffer<T>
                 }
             }
 
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
             AssertInvariants();
         }
 
@@ -1040,9 +1245,8 @@ internal sealed class BackpressureBuffer<T>
                 }
                 else
                 {
-                    if (_items.IsFull)
+                    if (TryEvictLocked(oldest: true, out evicted))
                     {
-                        evicted = _items.DequeueHead();
                         hasEvicted = true;
                         _accounting.BufferedDropped(1, DropReason.Evicted);
                     }
@@ -1058,7 +1262,7 @@ internal sealed class BackpressureBuffer<T>
                 _pendingAdmitted = false;
             }
 
-            UpdateRejectingLocked();
+            UpdateFlagsLocked();
             AssertInvariants();
         }
 
@@ -1147,25 +1351,68 @@ internal sealed class BackpressureBuffer<T>
         }
     }
 
-    /// <summary>Keeps <see cref="_rejecting"/> equal to "an arrival would be discarded now". Call under the gate after a change.</summary>
-    private void UpdateRejectingLocked()
+    /// <summary>
+    /// Keeps <see cref="_rejecting"/> equal to "an arrival would be discarded now" and <see cref="_attention"/> equal
+    /// to "freeing a slot has an effect". Call under the gate after a change, from a section the consumer runs (it
+    /// takes nothing meanwhile) or one that cannot raise <see cref="_attention"/>.
+    /// </summary>
+    /// <returns>Whether <see cref="_attention"/> rose: the consumer may have taken an item without seeing it.</returns>
+    private bool UpdateFlagsLocked()
     {
         if (_unobservedDrops)
         {
-            bool rejecting = _items.IsFull && !_readerWaiting && !_terminal;
+            bool rejecting = IsFullLocked() && !_readerWaiting && !_terminal;
             if (rejecting != _rejecting)
             {
                 _rejecting = rejecting;
             }
+        }
+
+        if (_usesSpan)
+        {
+            bool attention = _writerWaiting || _pressureOn || _rejecting || _hasPending;
+            if (attention != _attention)
+            {
+                _attention = attention;
+                if (attention)
+                {
+                    // Pairs with the consumer's compare-and-swap: either it sees the flag and catches up itself, or
+                    // the count read after this fence includes its take.
+                    Interlocked.MemoryBarrier();
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="UpdateFlagsLocked()"/> for a section that runs beside the consumer: when <see cref="_attention"/>
+    /// rises, does at once what a take the consumer made without seeing it would have done. Call under the gate.
+    /// </summary>
+    private void UpdateFlagsLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
+    {
+        // No catch-up needed if attention was already up: the consumer then catches up itself.
+        if (UpdateFlagsLocked())
+        {
+            AfterTakeLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            UpdateFlagsLocked();
         }
     }
 
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
-        Debug.Assert(!_unobservedDrops || _rejecting == (_items.IsFull && !_readerWaiting && !_terminal), "the fast path's flag disagrees with the state");
+        // The consumer's takes from its span can make the buffer not full without the gate; the flag then stays
+        // raised until its catch-up, which the raised attention guarantees.
+        bool discards = IsFullLocked() && !_readerWaiting && !_terminal;
+        Debug.Assert(!_unobservedDrops || _rejecting == discards || (_rejecting && _attention), "the fast path's flag disagrees with the state");
+        Debug.Assert(_attention == (_usesSpan && (_writerWaiting || _pressureOn || _rejecting || _hasPending)), "the attention flag disagrees with the state");
+        Debug.Assert(_usesSpan || _span is null, "a span without its policy");
         _items.AssertInvariants();
-        Debug.Assert(!_readerWaiting || _items.Count == 0, "a reader waits while items are buffered");
+        Debug.Assert(HeldLocked <= _items.Capacity, "more held than the capacity");
+        Debug.Assert(!_readerWaiting || HeldLocked == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
     }

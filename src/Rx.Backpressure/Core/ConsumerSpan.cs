@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Threading;
+
+namespace Rx.Backpressure.Core;
+
+/// <summary>
+/// The oldest buffered items, moved out of storage under the buffer's gate in one go so the consumer can take them one
+/// at a time without the gate. They still belong to the buffer: they count against capacity, an eviction may take the
+/// oldest or the newest of them back, and a stop reports them as left-overs.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Who gets each item is settled by one compare-and-swap on <see cref="_cursor"/>, which packs the index of the next
+/// item (low half) and the end of the run (high half): the consumer advances the index, an eviction of the oldest does
+/// the same under the gate, an eviction of the newest lowers the end, and a stop moves the index to the end. An item is
+/// therefore never both delivered and dropped, and the slot is cleared only by whoever won it.
+/// </para>
+/// <para>
+/// Invariant: <see cref="Remaining"/> only falls outside the gate (the consumer takes); it rises only in
+/// <see cref="Fill"/>, which the consumer calls under the gate when the run is used up. So a count read under the gate
+/// is an upper bound of the items still held, exact until the consumer's next take.
+/// </para>
+/// </remarks>
+/// <typeparam name="T">The item type.</typeparam>
+internal sealed class ConsumerSpan<T>
+{
+    /// <summary>The longest run moved at once: enough to take the gate once per many items, small enough to be cheap to keep.</summary>
+    internal const int MaxLength = 32;
+
+    /// <summary>The moved items; a slot is cleared by whoever takes it.</summary>
+    private readonly T[] _slots;
+
+    /// <summary>(end &lt;&lt; 32) | next. Both are indices into <see cref="_slots"/>; next == end when the run is used up.</summary>
+    private long _cursor;
+
+    /// <summary>Initializes a new instance of the <see cref="ConsumerSpan{T}"/> class.</summary>
+    /// <param name="length">The longest run, at least 1.</param>
+    public ConsumerSpan(int length)
+    {
+        Debug.Assert(length >= 1, "a span holds at least one item");
+        _slots = new T[length];
+    }
+
+    /// <summary>Gets the number of items not taken yet. Exact under the gate until the consumer's next take.</summary>
+    public int Remaining
+    {
+        get
+        {
+            long cursor = Volatile.Read(ref _cursor);
+            return End(cursor) - Next(cursor);
+        }
+    }
+
+    /// <summary>Moves up to the span's length of the oldest items out of <paramref name="storage"/>. Under the gate, by the consumer, when used up.</summary>
+    /// <param name="storage">The storage whose head items move, keeping their order.</param>
+    public void Fill(ItemStorage<T> storage)
+    {
+        Debug.Assert(Remaining == 0, "a span is filled only when used up");
+        int count = System.Math.Min(_slots.Length, storage.Count);
+        for (int i = 0; i < count; i++)
+        {
+            _slots[i] = storage.DequeueHead();
+        }
+
+        Volatile.Write(ref _cursor, (long)count << 32);
+    }
+
+    /// <summary>Takes the oldest item: the consumer without the gate, or an eviction under it.</summary>
+    /// <param name="item">The item taken.</param>
+    /// <returns>False when the run is used up.</returns>
+    public bool TryTakeOldest(out T item)
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        while (true)
+        {
+            int next = Next(cursor);
+            if (next == End(cursor))
+            {
+                item = default!;
+                return false;
+            }
+
+            // Read before winning: a lost race discards the value, a won one owns the slot.
+            T candidate = _slots[next];
+            long seen = Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor);
+            if (seen == cursor)
+            {
+                _slots[next] = default!;
+                item = candidate;
+                return true;
+            }
+
+            cursor = seen;
+        }
+    }
+
+    /// <summary>
+    /// Evicts the oldest item only if nothing was taken since the caller counted <paramref name="expected"/>
+    /// remaining items (so the buffer is still as full as the caller decided). Under the gate.
+    /// </summary>
+    /// <param name="expected">The remaining count the caller's decision was based on, at least 1.</param>
+    /// <param name="item">The evicted item.</param>
+    /// <returns>False when the consumer took an item meanwhile: there is room now, nothing is evicted.</returns>
+    public bool TryEvictOldest(int expected, out T item)
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        int next = Next(cursor);
+        if (End(cursor) - next == expected && Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor) == cursor)
+        {
+            item = _slots[next];
+            _slots[next] = default!;
+            return true;
+        }
+
+        item = default!;
+        return false;
+    }
+
+    /// <summary>
+    /// Evicts the newest item only if nothing was taken since the caller counted <paramref name="expected"/>
+    /// remaining items. Under the gate.
+    /// </summary>
+    /// <param name="expected">The remaining count the caller's decision was based on, at least 1.</param>
+    /// <param name="item">The evicted item.</param>
+    /// <returns>False when the consumer took an item meanwhile: there is room now, nothing is evicted.</returns>
+    public bool TryEvictNewest(int expected, out T item)
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        int end = End(cursor);
+        if (end - Next(cursor) == expected && Interlocked.CompareExchange(ref _cursor, cursor - (1L << 32), cursor) == cursor)
+        {
+            item = _slots[end - 1];
+            _slots[end - 1] = default!;
+            return true;
+        }
+
+        item = default!;
+        return false;
+    }
+
+    /// <summary>Takes every remaining item, oldest first (a stop). Under the gate; a concurrent take by the consumer either wins an item or finds none.</summary>
+    /// <returns>The items, possibly none.</returns>
+    public T[] TakeAll()
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        while (true)
+        {
+            int next = Next(cursor);
+            int end = End(cursor);
+            if (next == end)
+            {
+                return [];
+            }
+
+            long seen = Interlocked.CompareExchange(ref _cursor, ((long)end << 32) | (uint)end, cursor);
+            if (seen == cursor)
+            {
+                var items = new T[end - next];
+                System.Array.Copy(_slots, next, items, 0, items.Length);
+                System.Array.Clear(_slots, next, items.Length);
+                return items;
+            }
+
+            cursor = seen;
+        }
+    }
+
+    /// <summary>Copies the remaining items, oldest first (tests and diagnostics). Under the gate.</summary>
+    /// <returns>The items.</returns>
+    public T[] ToArray()
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        var items = new T[End(cursor) - Next(cursor)];
+        System.Array.Copy(_slots, Next(cursor), items, 0, items.Length);
+        return items;
+    }
+
+    private static int Next(long cursor) => (int)(cursor & 0xFFFF_FFFF);
+
+    private static int End(long cursor) => (int)(cursor >> 32);
+}
