@@ -26,6 +26,36 @@ if (args.Length >= 4 && args[0] == "--probe")
     return 0;
 }
 
+if (args.Length >= 3 && args[0] == "--compare")
+{
+    // --compare <items> "<scenario>" "<scenario>"...: interleaved rounds in one process, median delivered items/s of
+    // each and its ratio to the first; a quick look while working, not the reported figures (those come from BenchmarkDotNet)
+    int items = int.Parse(args[1], CultureInfo.InvariantCulture);
+    var scenarios = args.Skip(2).Select(Scenario.Named).ToArray();
+    var rates = scenarios.Select(_ => new List<double>()).ToArray();
+    for (int round = 0; round < 9; round++)
+    {
+        for (int i = 0; i < scenarios.Length; i++)
+        {
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            Outcome o = await scenarios[i].Run(items, false);
+            if (round > 1)
+            {
+                rates[i].Add(o.Delivered / stopwatch.Elapsed.TotalSeconds);
+            }
+        }
+    }
+
+    double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    for (int i = 0; i < scenarios.Length; i++)
+    {
+        Console.WriteLine($"{Median(rates[i]) / 1e6,8:N2} M/s  {Median(rates[i]) / Median(rates[0]),6:N2}x  {scenarios[i].Name}");
+    }
+
+    Scenario.Shutdown();
+    return 0;
+}
+
 if (args.Length >= 3 && args[0] == "--overload-one")
 {
     return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));

@@ -197,6 +197,9 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Gets the item produced by the last read that returned true.</summary>
     public T Current => _current;
 
+    /// <summary>Gets a value indicating whether the consumer waits for an item now (read without the gate: a hint for the pump to write at once).</summary>
+    public bool ReaderWaiting => Volatile.Read(ref _readerWaiting);
+
     /// <summary>Gets a value indicating whether the consumer stopped (dispose or cancellation).</summary>
     public bool IsStopped
     {
@@ -368,6 +371,54 @@ internal sealed class BackpressureBuffer<T>
         }
 
         return mayWriteMore;
+    }
+
+    /// <summary>
+    /// The pump offers a run of items it read while the buffer had room for all of them (the budget this method
+    /// returns). They are buffered under one acquisition of the gate, each exactly as
+    /// <see cref="Write"/> buffers an item; from the first that needs more than that (a waiting consumer, a stop),
+    /// the rest go through <see cref="Write"/>. Never throws.
+    /// </summary>
+    /// <param name="items">The run, oldest first; its slots are cleared.</param>
+    /// <param name="count">How many items of <paramref name="items"/> to write.</param>
+    /// <returns>How many items the pump may read before it writes again; 0 when it must ask <see cref="WaitForRoomAsync"/>.</returns>
+    public int WriteRun(T[] items, int count)
+    {
+        int written = 0;
+        int budget = 0;
+        bool publishPressure = false;
+        TaskCompletionSource? releaseProducer = null;
+        bool wakeWriter = false;
+        lock (_gate)
+        {
+            CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            while (written < count && !_terminal && !_readerWaiting && !_windowOpen && !_isKeyed
+                && HasRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter))
+            {
+                // The plain branch of Write: buffered.
+                _items.Enqueue(items[written]);
+                items[written++] = default!;
+                _accounting.ReceivedAndBuffered();
+                publishPressure |= UpdatePressureAfterEnqueueLocked();
+            }
+
+            UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            if (written == count)
+            {
+                budget = PumpBudgetLocked();
+            }
+
+            AssertInvariants();
+        }
+
+        AfterTake(publishPressure, releaseProducer, wakeWriter);
+        for (; written < count; written++)
+        {
+            budget = Write(items[written]) ? 1 : 0;
+            items[written] = default!;
+        }
+
+        return budget;
     }
 
     /// <summary>The source completed: deliver what is held, then end. Never throws.</summary>
@@ -956,6 +1007,28 @@ internal sealed class BackpressureBuffer<T>
         _hasPending = false;
         _pendingAdmitted = false;
         return pending;
+    }
+
+    /// <summary>
+    /// How many items the pump may read before it writes: 1 unless the policy pauses the source, then the room left
+    /// before the buffer is full or pressure turns on; 0 when it must wait. The held count can only fall meanwhile,
+    /// so the room counted here is still there when the items arrive. Call under the gate.
+    /// </summary>
+    private int PumpBudgetLocked()
+    {
+        if (!_pausesSource)
+        {
+            return _terminal ? 0 : 1;
+        }
+
+        if (_terminal || !CanWrite())
+        {
+            return 0;
+        }
+
+        int held = HeldLocked;
+        int room = _items.Capacity - held;
+        return _highWatermark > 0 ? Math.Min(room, _highWatermark - held) : room;
     }
 
     /// <summary>Whether the pump may read another item: room left and pressure off. Call under the gate.</summary>

@@ -16,10 +16,16 @@ namespace Rx.Backpressure.Interactive;
 internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 {
     /// <summary>The pull source.</summary>
+    /// <summary>The most items the pump reads ahead before it writes them.</summary>
+    private const int RunLength = 32;
+
     private readonly IAsyncEnumerable<T> _source;
 
     /// <summary>Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread pool.</summary>
     private readonly bool _inline;
+
+    /// <summary>Whether the policy pauses the source (Wait, ThrottleOnPressure): only then does the pump read ahead.</summary>
+    private readonly bool _pausesSource;
 
     /// <summary>Cancels the source enumerator when the buffer stops accepting items.</summary>
     private readonly CancellationTokenSource _stop = new();
@@ -36,6 +42,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     {
         _source = source;
         _inline = policy.IsVirtualTime;
+        _pausesSource = policy.PausesSource;
     }
 
     /// <inheritdoc/>
@@ -71,19 +78,44 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
         Exception? error = null;
         bool completed = false;
+        T[]? run = null;
+        int staged = 0;
         try
         {
-            // One acquisition of the buffer's gate per item: the write also says whether the next read may follow at once.
-            bool mayRead = await Buffer.WaitForRoomAsync().ConfigureAwait(false);
-            while (mayRead)
+            // The pump reads ahead only as many items as the buffer has room for (its budget), keeps them while the
+            // source answers at once, and writes them under one acquisition of the gate. It writes at once when the
+            // consumer waits, when the budget is spent, and before it awaits the source: it never holds items while
+            // waiting. A policy that does not pause the source has a budget of 1: one write per item.
+            int budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
+            while (budget > 0)
             {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                ValueTask<bool> read = enumerator.MoveNextAsync();
+                if (staged > 0 && !read.IsCompleted)
+                {
+                    // Writing the run does not change the budget: its items were counted in it.
+                    _ = Buffer.WriteRun(run!, staged);
+                    staged = 0;
+                }
+
+                if (!await read.ConfigureAwait(false))
                 {
                     completed = true;
                     break;
                 }
 
-                mayRead = Buffer.Write(enumerator.Current) || await Buffer.WaitForRoomAsync().ConfigureAwait(false);
+                (run ??= new T[_pausesSource ? RunLength : 1])[staged++] = enumerator.Current;
+                if (--budget == 0 || staged == run.Length || Buffer.ReaderWaiting)
+                {
+                    budget = _pausesSource ? Buffer.WriteRun(run, staged) : Buffer.Write(run[0]) ? 1 : 0;
+                    run[0] = default!;
+                    staged = 0;
+                    if (budget == 0)
+                    {
+                        budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
+                    }
+
+                    budget = Math.Min(budget, RunLength);
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -93,6 +125,12 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         catch (Exception ex)
         {
             error = ex;
+        }
+
+        if (staged > 0)
+        {
+            // Items read before an end or a fault are offered like any other (after a stop, they are reported dropped).
+            _ = Buffer.WriteRun(run!, staged);
         }
 
         // The source enumerator is disposed before the end is signalled, as an Rx sink disposes its subscription.
