@@ -173,6 +173,13 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private volatile bool _attention;
 
+    /// <summary>
+    /// The span's remaining count as last read under the gate: an upper bound, since only the consumer's takes change
+    /// it without the gate and they only lower it (a fill, under the gate, sets it). A full check reads the span's
+    /// cursor, which the consumer writes at every take, only when this bound says the buffer may be full.
+    /// </summary>
+    private int _spanBound;
+
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
     public BackpressureBuffer(BufferPolicy<T> policy)
@@ -213,7 +220,14 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>Gets the number of items held: in storage and in the consumer's span. Beside the consumer it can only fall (until the consumer's next fill, under the gate).</summary>
-    private int HeldLocked => _items.Count + (_span?.Remaining ?? 0);
+    private int HeldLocked
+    {
+        get
+        {
+            _spanBound = _span?.Remaining ?? 0;
+            return _items.Count + _spanBound;
+        }
+    }
 
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
@@ -820,7 +834,9 @@ internal sealed class BackpressureBuffer<T>
     {
         if (_usesSpan && _items.Count > 0 && (_span is null || _span.Remaining == 0))
         {
-            (_span ??= new ConsumerSpan<T>(Math.Min(_items.Capacity, ConsumerSpan<T>.MaxLength))).Fill(_items);
+            _span ??= new ConsumerSpan<T>(Math.Min(_items.Capacity, ConsumerSpan<T>.MaxLength));
+            _span.Fill(_items);
+            _spanBound = _span.Remaining;
         }
     }
 
@@ -934,7 +950,7 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>Whether the held items fill the capacity. Call under the gate.</summary>
     /// <returns>True when full.</returns>
-    private bool IsFullLocked() => HeldLocked == _items.Capacity;
+    private bool IsFullLocked() => _items.Count + _spanBound >= _items.Capacity && HeldLocked == _items.Capacity;
 
     /// <summary>What a take decided under the gate and must do after it: release a producer, publish pressure, wake the pump.</summary>
     private void AfterTake(bool publishPressure, TaskCompletionSource? releaseProducer, bool wakeWriter)
@@ -1050,7 +1066,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_highWatermark > 0 && !_pressureOn && HeldLocked >= _highWatermark)
+        if (_highWatermark > 0 && !_pressureOn && _items.Count + _spanBound >= _highWatermark && HeldLocked >= _highWatermark)
         {
             TaskCompletionSource? none = null;
             SetPressureLocked(true, ref none);
@@ -1484,6 +1500,7 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(_attention == (_usesSpan && (_writerWaiting || _pressureOn || _rejecting || _hasPending)), "the attention flag disagrees with the state");
         Debug.Assert(_usesSpan || _span is null, "a span without its policy");
         _items.AssertInvariants();
+        Debug.Assert(_spanBound >= (_span?.Remaining ?? 0), "the span's bound is below its count");
         Debug.Assert(HeldLocked <= _items.Capacity, "more held than the capacity");
         Debug.Assert(!_readerWaiting || HeldLocked == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
