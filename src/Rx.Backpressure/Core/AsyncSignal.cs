@@ -16,6 +16,15 @@ namespace Rx.Backpressure.Core;
 /// </remarks>
 internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
+    /// <summary>No continuation is registered yet (see <see cref="_continuation"/>).</summary>
+    private const int NoContinuation = 0;
+
+    /// <summary>The waiter registered its continuation first.</summary>
+    private const int Registered = 1;
+
+    /// <summary>The wait completed before any continuation was registered.</summary>
+    private const int CompletedEarly = 2;
+
     /// <summary>Whether completions hop to the thread pool before resuming the waiter.</summary>
     private readonly bool _resumeOnThreadPool;
 
@@ -30,6 +39,13 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
 
     /// <summary>The exception to set when the queued completion runs, if any.</summary>
     private Exception? _error;
+
+    /// <summary>
+    /// With a hop: <see cref="NoContinuation"/> from <see cref="Wait"/> until the waiter registers its continuation
+    /// (<see cref="Registered"/>) or the wait completes first (<see cref="CompletedEarly"/>). A wait completed before
+    /// anyone awaits it needs no hop: the waiter finds it completed. Decided by one compare-and-swap on each side.
+    /// </summary>
+    private int _continuation;
 
     /// <summary>Initializes a new instance of the <see cref="AsyncSignal"/> class.</summary>
     /// <param name="runContinuationsAsynchronously">
@@ -52,6 +68,7 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
     public ValueTask<bool> Wait()
     {
         _core.Reset();
+        _continuation = NoContinuation;
         Volatile.Write(ref _awaited, 1);
         return new ValueTask<bool>(this, _core.Version);
     }
@@ -60,7 +77,7 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
     /// <param name="result">The result.</param>
     public void Complete(bool result)
     {
-        if (_resumeOnThreadPool)
+        if (_resumeOnThreadPool && !TryClaimBeforeAwait())
         {
             _result = result;
             _error = null;
@@ -76,7 +93,7 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
     /// <param name="error">The exception.</param>
     public void Fail(Exception error)
     {
-        if (_resumeOnThreadPool)
+        if (_resumeOnThreadPool && !TryClaimBeforeAwait())
         {
             _error = error;
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -118,6 +135,23 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     /// <inheritdoc/>
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        if (_resumeOnThreadPool && Interlocked.CompareExchange(ref _continuation, Registered, NoContinuation) == CompletedEarly)
+        {
+            // The wait completed before this registration, on the completing thread, which may still be setting the
+            // result: wait for it, so the promise runs the continuation on the thread pool rather than on that thread.
+            SpinWait spin = default;
+            while (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+            {
+                spin.SpinOnce();
+            }
+        }
+
         _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    /// <summary>With a hop: claims the completion for the completing thread when no continuation is registered yet, since none then needs to hop.</summary>
+    /// <returns>True to set the result right here; false when a continuation waits and the result must hop.</returns>
+    private bool TryClaimBeforeAwait() => Interlocked.CompareExchange(ref _continuation, CompletedEarly, NoContinuation) == NoContinuation;
 }

@@ -98,14 +98,14 @@ internal sealed class ConsumerSpan<T>
     /// Evicts the oldest item only if nothing was taken since the caller counted <paramref name="expected"/>
     /// remaining items (so the buffer is still as full as the caller decided). Under the gate.
     /// </summary>
-    /// <param name="expected">The remaining count the caller's decision was based on, at least 1.</param>
+    /// <param name="expected">The remaining count the caller's decision was based on; 0 evicts nothing.</param>
     /// <param name="item">The evicted item.</param>
     /// <returns>False when the consumer took an item meanwhile: there is room now, nothing is evicted.</returns>
     public bool TryEvictOldest(int expected, out T item)
     {
         long cursor = Volatile.Read(ref _cursor);
         int next = Next(cursor);
-        if (End(cursor) - next == expected && Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor) == cursor)
+        if (expected > 0 && End(cursor) - next == expected && Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor) == cursor)
         {
             item = _slots[next];
             _slots[next] = default!;
@@ -120,14 +120,14 @@ internal sealed class ConsumerSpan<T>
     /// Evicts the newest item only if nothing was taken since the caller counted <paramref name="expected"/>
     /// remaining items. Under the gate.
     /// </summary>
-    /// <param name="expected">The remaining count the caller's decision was based on, at least 1.</param>
+    /// <param name="expected">The remaining count the caller's decision was based on; 0 evicts nothing.</param>
     /// <param name="item">The evicted item.</param>
     /// <returns>False when the consumer took an item meanwhile: there is room now, nothing is evicted.</returns>
     public bool TryEvictNewest(int expected, out T item)
     {
         long cursor = Volatile.Read(ref _cursor);
         int end = End(cursor);
-        if (end - Next(cursor) == expected && Interlocked.CompareExchange(ref _cursor, cursor - (1L << 32), cursor) == cursor)
+        if (expected > 0 && end - Next(cursor) == expected && Interlocked.CompareExchange(ref _cursor, cursor - (1L << 32), cursor) == cursor)
         {
             item = _slots[end - 1];
             _slots[end - 1] = default!;
