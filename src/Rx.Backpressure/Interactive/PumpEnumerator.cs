@@ -92,8 +92,9 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                 ValueTask<bool> read = enumerator.MoveNextAsync();
                 if (staged > 0 && !read.IsCompleted)
                 {
-                    // Writing the run does not change the budget: its items were counted in it.
-                    _ = Buffer.WriteRun(run!, staged);
+                    // The run's items were counted in the budget, so writing them leaves it as it is, unless the buffer
+                    // stopped accepting items: then only the read in flight is still offered (and reported).
+                    budget = Math.Max(1, Math.Min(budget, Buffer.WriteRun(run!, staged)));
                     staged = 0;
                 }
 
