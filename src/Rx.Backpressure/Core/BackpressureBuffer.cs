@@ -165,7 +165,7 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>
     /// The consumer's run of the oldest held items, taken without the gate; created at the first fill. Its items
-    /// still count as held (see <see cref="HeldLocked"/>).
+    /// still count as held (see <see cref="CountHeldLocked"/>).
     /// </summary>
     private ConsumerSpan<T>? _span;
 
@@ -221,16 +221,6 @@ internal sealed class BackpressureBuffer<T>
             {
                 return _stopped;
             }
-        }
-    }
-
-    /// <summary>Gets the number of items held: in storage and in the consumer's span. Beside the consumer it can only fall (until the consumer's next fill, under the gate).</summary>
-    private int HeldLocked
-    {
-        get
-        {
-            _spanBound = _span?.Remaining ?? 0;
-            return _items.Count + _spanBound;
         }
     }
 
@@ -759,7 +749,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>The batch, or null if nothing was deliverable and nothing was taken before.</returns>
     private T[]? TakeAvailableLocked(T first, int taken, int maxSize, ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
     {
-        int bound = Math.Min(maxSize, taken + HeldLocked + (_hasPending ? 1 : 0));
+        int bound = Math.Min(maxSize, taken + CountHeldLocked() + (_hasPending ? 1 : 0));
         if (bound == taken)
         {
             return null;
@@ -953,9 +943,20 @@ internal sealed class BackpressureBuffer<T>
         return !IsFullLocked();
     }
 
+    /// <summary>
+    /// Counts the items held, in storage and in the consumer's span, and refreshes <see cref="_spanBound"/>. Beside the
+    /// consumer the count can only fall (until the consumer's next fill, under the gate). Call under the gate.
+    /// </summary>
+    /// <returns>The items held now.</returns>
+    private int CountHeldLocked()
+    {
+        _spanBound = _span?.Remaining ?? 0;
+        return _items.Count + _spanBound;
+    }
+
     /// <summary>Whether the held items fill the capacity. Call under the gate.</summary>
     /// <returns>True when full.</returns>
-    private bool IsFullLocked() => _items.Count + _spanBound >= _items.Capacity && HeldLocked == _items.Capacity;
+    private bool IsFullLocked() => _items.Count + _spanBound >= _items.Capacity && CountHeldLocked() == _items.Capacity;
 
     /// <summary>What a take decided under the gate and must do after it: release a producer, publish pressure, wake the pump.</summary>
     private void AfterTake(bool publishPressure, TaskCompletionSource? releaseProducer, bool wakeWriter)
@@ -1047,7 +1048,7 @@ internal sealed class BackpressureBuffer<T>
             return 0;
         }
 
-        int held = HeldLocked;
+        int held = CountHeldLocked();
         int room = _items.Capacity - held;
         return _highWatermark > 0 ? Math.Min(room, _highWatermark - held) : room;
     }
@@ -1071,7 +1072,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterEnqueueLocked()
     {
-        if (_highWatermark > 0 && !_pressureOn && _items.Count + _spanBound >= _highWatermark && HeldLocked >= _highWatermark)
+        if (_highWatermark > 0 && !_pressureOn && _items.Count + _spanBound >= _highWatermark && CountHeldLocked() >= _highWatermark)
         {
             TaskCompletionSource? none = null;
             SetPressureLocked(true, ref none);
@@ -1086,7 +1087,7 @@ internal sealed class BackpressureBuffer<T>
     /// <returns>Whether a transition must be published.</returns>
     private bool UpdatePressureAfterDequeueLocked(ref TaskCompletionSource? releaseProducer)
     {
-        if (_pressureOn && HeldLocked <= _policy.LowWatermark)
+        if (_pressureOn && CountHeldLocked() <= _policy.LowWatermark)
         {
             SetPressureLocked(false, ref releaseProducer);
             return _pressurePublication is not null;
@@ -1202,7 +1203,7 @@ internal sealed class BackpressureBuffer<T>
                     _current = TakePendingLocked();
                     _accounting.BufferedDelivered();
                 }
-                else if (HeldLocked == 0)
+                else if (CountHeldLocked() == 0)
                 {
                     _finished = true;
                 }
@@ -1505,9 +1506,10 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(_attention == (_usesSpan && (_writerWaiting || _pressureOn || _rejecting || _hasPending)), "the attention flag disagrees with the state");
         Debug.Assert(_usesSpan || _span is null, "a span without its policy");
         _items.AssertInvariants();
-        Debug.Assert(_spanBound >= (_span?.Remaining ?? 0), "the span's bound is below its count");
-        Debug.Assert(HeldLocked <= _items.Capacity, "more held than the capacity");
-        Debug.Assert(!_readerWaiting || HeldLocked == 0, "a reader waits while items are buffered");
+        int held = _items.Count + (_span?.Remaining ?? 0);
+        Debug.Assert(_spanBound >= held - _items.Count, "the span's bound is below its count");
+        Debug.Assert(held <= _items.Capacity, "more held than the capacity");
+        Debug.Assert(!_readerWaiting || held == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
     }
