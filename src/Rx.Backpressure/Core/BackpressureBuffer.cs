@@ -128,6 +128,15 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The consumer stopped (dispose or cancellation).</summary>
     private bool _stopped;
 
+    /// <summary>
+    /// A stop is reporting its left-overs, outside the gate. A read arriving meanwhile (a cancellation runs on another
+    /// thread) waits for the reports, so a consumer that sees the stop finds every drop already reported.
+    /// </summary>
+    private bool _reportingLeftOvers;
+
+    /// <summary>A read arrived while a stop was reporting its left-overs; it is answered when the reports are done.</summary>
+    private bool _lateReaderWaiting;
+
     /// <summary>Why the consumer stopped, when it was cancelled; null after a plain dispose.</summary>
     private OperationCanceledException? _cancellation;
 
@@ -534,6 +543,7 @@ internal sealed class BackpressureBuffer<T>
             }
 
             _stopped = true;
+            _reportingLeftOvers = true;
             _terminal = true;
             _cancellation = cancellation;
             wakeReader = _readerWaiting;
@@ -584,9 +594,30 @@ internal sealed class BackpressureBuffer<T>
             }
         }
 
+        bool answerLateReader;
+        lock (_gate)
+        {
+            _reportingLeftOvers = false;
+            answerLateReader = _lateReaderWaiting;
+            _lateReaderWaiting = false;
+            _readerWaiting &= !answerLateReader;
+        }
+
         if (wakeReader)
         {
             _reader.Fail(cancellation ?? new OperationCanceledException($"{_policy.OperatorName}: the enumerator was disposed while MoveNextAsync was pending."));
+        }
+        else if (answerLateReader)
+        {
+            // As a read after the stop is answered: false after a dispose, the cancellation after a cancellation.
+            if (cancellation is null)
+            {
+                _reader.Complete(false);
+            }
+            else
+            {
+                _reader.Fail(cancellation);
+            }
         }
 
         if (wakeWriter)
@@ -683,6 +714,13 @@ internal sealed class BackpressureBuffer<T>
 
             if (_stopped)
             {
+                if (_reportingLeftOvers)
+                {
+                    _readerWaiting = true;
+                    _lateReaderWaiting = true;
+                    return _reader.Wait();
+                }
+
                 return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
             }
 

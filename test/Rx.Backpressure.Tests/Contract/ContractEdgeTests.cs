@@ -150,4 +150,46 @@ public sealed class ContractEdgeTests : ReactiveTest
 
         Assert.That(() => oldest.DroppedBy((DropReason)42), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("reason"));
     }
+
+    [Test]
+    public async Task CancellationFromAnotherThread_AReadDuringItsReports_WaitsForThem_ThenSeesTheCancellation()
+    {
+        // The cancellation's callback reports the left-overs on the cancelling thread. A read that arrives while it is
+        // still reporting must not see the cancellation before every drop is reported.
+        var subject = new Subject<int>();
+        var dropped = new List<int>();
+        using var reporting = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var cts = new CancellationTokenSource();
+        var sequence = subject.BufferBounded(8, BufferOverflow.DropIncoming, item =>
+        {
+            lock (dropped)
+            {
+                dropped.Add(item);
+            }
+
+            reporting.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        await using IAsyncEnumerator<int> e = sequence.GetAsyncEnumerator(cts.Token);
+        ValueTask<bool> first = e.MoveNextAsync();
+        subject.OnNext(0);
+        Assert.That(await first, Is.True);
+        subject.OnNext(1);
+        subject.OnNext(2);
+
+        Task cancel = Task.Run(cts.Cancel);
+        Assert.That(reporting.Wait(TimeSpan.FromSeconds(30)), Is.True, "the stop started reporting");
+        ValueTask<bool> next = e.MoveNextAsync();
+        Assert.That(next.IsCompleted, Is.False, "the read waits while the stop reports");
+
+        release.Set();
+        Assert.That(async () => await next, Throws.InstanceOf<OperationCanceledException>());
+        lock (dropped)
+        {
+            Assert.That(dropped, Is.EqualTo(new[] { 1, 2 }), "every left-over reported before the consumer saw the cancellation");
+        }
+
+        await cancel;
+    }
 }
