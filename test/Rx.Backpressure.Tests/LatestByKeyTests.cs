@@ -199,10 +199,39 @@ public sealed class LatestByKeyTests : ReactiveTest
         Assert.That(allocated, Is.Zero, "bytes allocated for 10,000 arrivals in steady state");
     }
 
+    [Test]
+    public async Task LatestByKey_ANewKeyDroppedForLackOfRoom_LeavesNothingOfItReferenced()
+    {
+        // The key is computed once per arrival and kept for the store that follows; an arrival that is dropped instead
+        // must not leave its key referenced by the buffer.
+        var subject = new Subject<Keyed>();
+        await using IAsyncEnumerator<Keyed> e = subject.LatestByKey(x => x.Key, 1, BufferOverflow.DropIncoming).GetAsyncEnumerator();
+        ValueTask<bool> first = e.MoveNextAsync();
+        subject.OnNext(new Keyed(new object()));
+        Assert.That(await first, Is.True);
+        subject.OnNext(new Keyed(new object()));   // held: the one slot
+        WeakReference droppedKey = PushNewKey(subject);   // a new key, no room: dropped
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.That(droppedKey.IsAlive, Is.False, "the dropped arrival's key is not kept");
+    }
+
     private static IAsyncEnumerable<int> Apply(TestSource xs, bool pullShape, int capacity, BufferOverflow overflow, DropRecorder<int> drops, TestScheduler scheduler, BackpressureCounters? counters = null) =>
         pullShape
             ? xs.AsyncEnumerable.LatestByKey(x => x / 10, capacity, overflow, drops.Add, scheduler: scheduler, counters: counters)
             : xs.Observable.LatestByKey(x => x / 10, capacity, overflow, drops.Add, scheduler: scheduler, counters: counters);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference PushNewKey(Subject<Keyed> subject)
+    {
+        var key = new object();
+        subject.OnNext(new Keyed(key));
+        return new WeakReference(key);
+    }
+
+    private sealed record Keyed(object Key);
 
     private sealed class ThrowingComparer(int poison, Exception ex) : IEqualityComparer<int>
     {

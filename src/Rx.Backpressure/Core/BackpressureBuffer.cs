@@ -354,6 +354,11 @@ internal sealed class BackpressureBuffer<T>
 
                 hasDropped = true;
                 _accounting.ReceivedAndDropped(DropReason.Overflow);
+                if (_isKeyed)
+                {
+                    // A new key that found no room: its lookup is not needed any more.
+                    _items.ForgetLookup();
+                }
             }
 
             UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);

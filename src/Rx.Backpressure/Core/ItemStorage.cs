@@ -38,6 +38,14 @@ internal abstract class ItemStorage<T>
     /// <returns>True if it replaced a held value; false if the arrival must be stored as a new item.</returns>
     public abstract bool TryReplace(T item, out T replaced);
 
+    /// <summary>
+    /// The arrival <see cref="TryReplace"/> looked up was not stored (dropped, or the buffer stopped): forget what the
+    /// lookup kept for <see cref="Enqueue"/>, so nothing of a dropped arrival stays referenced.
+    /// </summary>
+    public virtual void ForgetLookup()
+    {
+    }
+
     /// <summary>Appends an item (for a keyed storage: a new key, after <see cref="TryReplace"/> returned false); must not be full.</summary>
     /// <param name="item">The item.</param>
     public abstract void Enqueue(T item);

@@ -95,6 +95,13 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     }
 
     /// <inheritdoc/>
+    public override void ForgetLookup()
+    {
+        _pendingKey = default!;
+        _hasPendingKey = false;
+    }
+
+    /// <inheritdoc/>
     public override void Enqueue(T item)
     {
         Debug.Assert(_hasPendingKey, "Enqueue without the TryReplace that computed the key.");
