@@ -134,9 +134,6 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private bool _reportingLeftOvers;
 
-    /// <summary>A read arrived while a stop was reporting its left-overs; it is answered when the reports are done.</summary>
-    private bool _lateReaderWaiting;
-
     /// <summary>Why the consumer stopped, when it was cancelled; null after a plain dispose.</summary>
     private OperationCanceledException? _cancellation;
 
@@ -599,13 +596,13 @@ internal sealed class BackpressureBuffer<T>
             }
         }
 
+        // The stop took the reader that was waiting at the time; one waiting now arrived while it reported.
         bool answerLateReader;
         lock (_gate)
         {
             _reportingLeftOvers = false;
-            answerLateReader = _lateReaderWaiting;
-            _lateReaderWaiting = false;
-            _readerWaiting &= !answerLateReader;
+            answerLateReader = _readerWaiting;
+            _readerWaiting = false;
         }
 
         if (wakeReader)
@@ -722,7 +719,6 @@ internal sealed class BackpressureBuffer<T>
                 if (_reportingLeftOvers)
                 {
                     _readerWaiting = true;
-                    _lateReaderWaiting = true;
                     return _reader.Wait();
                 }
 
@@ -841,15 +837,7 @@ internal sealed class BackpressureBuffer<T>
         if (taken)
         {
             _accounting.BufferedDelivered();
-            if (_hasPending && !_windowOpen)
-            {
-                // Latest wins: the pending sample takes the freed slot.
-                _items.Enqueue(_pending);
-                _pending = default!;
-                _hasPending = false;
-            }
-
-            publishPressure |= UpdatePressureAfterDequeueLocked(ref releaseProducer);
+            SlotFreedLocked(ref publishPressure, ref releaseProducer);
             return true;
         }
 
@@ -914,6 +902,16 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private void AfterTakeLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer, ref bool wakeWriter)
     {
+        SlotFreedLocked(ref publishPressure, ref releaseProducer);
+        wakeWriter |= TakeWriterIfRoomLocked();
+    }
+
+    /// <summary>
+    /// What freeing a slot does to the buffer itself: the pending sample takes the slot (latest wins) and pressure
+    /// turns off at the low watermark. Both check the state first. Call under the gate.
+    /// </summary>
+    private void SlotFreedLocked(ref bool publishPressure, ref TaskCompletionSource? releaseProducer)
+    {
         if (_hasPending && !_windowOpen && !IsFullLocked())
         {
             _items.Enqueue(_pending);
@@ -922,7 +920,6 @@ internal sealed class BackpressureBuffer<T>
         }
 
         publishPressure |= UpdatePressureAfterDequeueLocked(ref releaseProducer);
-        wakeWriter |= TakeWriterIfRoomLocked();
     }
 
     /// <summary>
