@@ -5,7 +5,8 @@ namespace Rx.Backpressure.Core;
 
 /// <summary>
 /// Where one buffer reports what happened to each item: the caller's <see cref="BackpressureCounters"/>, if any,
-/// and the <c>Rx.Backpressure</c> metrics, if anyone listens. Called under the buffer's lock; no user code runs.
+/// and the <c>Rx.Backpressure</c> metrics, if anyone listens. Called under the buffer's lock, or (the counters'
+/// part of an arrival appended to the producer's lane) while the producer owns the lane; the counters run no user code.
 /// </summary>
 internal sealed class Accounting
 {
@@ -37,7 +38,18 @@ internal sealed class Accounting
         Held(1);
     }
 
-    /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
+    /// <summary>
+    /// The counters' part of <see cref="ReceivedAndBuffered"/>, for an arrival appended without the gate: it runs while
+    /// the producer owns its lane, before anyone can take the item. Follow with <see cref="AnnounceBuffered"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountReceivedAndBuffered() => _counters?.ReceivedAndBuffered();
+
+    /// <summary>The metrics' part of <see cref="ReceivedAndBuffered"/>: may run a listener's code, so never while a lane is owned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AnnounceBuffered() => Held(1);
+
+        /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReceivedAndDelivered()
     {

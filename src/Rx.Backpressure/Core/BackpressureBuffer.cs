@@ -191,6 +191,15 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private int _spanBound;
 
+    /// <summary>
+    /// With <see cref="_usesSpan"/>: the newest arrivals, appended by the producer without the gate while it has
+    /// credit; created at the first grant. Every section that looks at the held items moves them into storage first.
+    /// A producer's section takes the credit back when it starts and grants it again when it ends
+    /// (<see cref="GrantLaneLocked"/>); a section that changes what an arrival would do takes it back
+    /// (<see cref="CloseLaneLocked"/>).
+    /// </summary>
+    private ProducerLane<T>? _lane;
+
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
     public BackpressureBuffer(BufferPolicy<T> policy)
@@ -230,6 +239,9 @@ internal sealed class BackpressureBuffer<T>
         }
     }
 
+    /// <summary>Gets the held count that the producer's credit never reaches: the capacity, or the high watermark if lower.</summary>
+    private int LaneLimit => _highWatermark > 0 ? Math.Min(_highWatermark, _items.Capacity) : _items.Capacity;
+
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
     public void SetUpstream(IDisposable upstream)
@@ -257,6 +269,13 @@ internal sealed class BackpressureBuffer<T>
     /// </returns>
     public bool Write(T item)
     {
+        // Fast path: an arrival that would only be buffered, while the producer has credit for it, needs no gate.
+        if (_lane is { } lane && lane.TryAppend(item, _accounting))
+        {
+            _accounting.AnnounceBuffered();
+            return true;
+        }
+
         // Fast path: an arrival that a full buffer would discard, when nothing observes the discard, needs no gate.
         if (_unobservedDrops && _rejecting && !BackpressureTelemetry.Dropped.Enabled)
         {
@@ -277,7 +296,9 @@ internal sealed class BackpressureBuffer<T>
 
         lock (_gate)
         {
-            // A take the consumer made from its span without the gate has its effects before this arrival is placed.
+            // The arrivals appended without the gate are older than this one; a take the consumer made from its span
+            // without the gate has its effects before this arrival is placed.
+            CloseLaneLocked();
             CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
             if (_sourceEnded)
             {
@@ -359,6 +380,7 @@ internal sealed class BackpressureBuffer<T>
             }
 
             UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            GrantLaneLocked();
             mayWriteMore = !_sourceEnded && !_terminal && (!_pausesSource || CanWrite());
             AssertInvariants();
         }
@@ -411,6 +433,7 @@ internal sealed class BackpressureBuffer<T>
         bool wakeWriter = false;
         lock (_gate)
         {
+            CloseLaneLocked();
             CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
             while (written < count && !_terminal && !_readerWaiting && !_windowOpen && !_isKeyed
                 && HasRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter))
@@ -423,6 +446,7 @@ internal sealed class BackpressureBuffer<T>
             }
 
             UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            GrantLaneLocked();
             if (written == count)
             {
                 budget = PumpBudgetLocked();
@@ -511,6 +535,7 @@ internal sealed class BackpressureBuffer<T>
         ValueTask<bool> result;
         lock (_gate)
         {
+            CloseLaneLocked();
             CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
             result = WaitForRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
         }
@@ -547,6 +572,7 @@ internal sealed class BackpressureBuffer<T>
             _stopped = true;
             _reportingLeftOvers = true;
             _terminal = true;
+            CloseLaneLocked();
             _cancellation = cancellation;
             wakeReader = _readerWaiting;
             _readerWaiting = false;
@@ -648,6 +674,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
+            _lane?.MoveTo(_items);
             return (_span is { } span ? [.. span.ToArray(), .. _items.ToArray()] : _items.ToArray(), _hasPending, _pending);
         }
     }
@@ -725,6 +752,14 @@ internal sealed class BackpressureBuffer<T>
                 return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
             }
 
+            if (_lane is { } lane)
+            {
+                // The producer's appends join the held items. A read that finds nothing held would wait: first the
+                // producer's credit is taken back, so the next arrival takes the gate and is handed to this reader,
+                // and what it appended meanwhile is taken here.
+                _ = CountHeldLocked() == 0 && !_terminal ? lane.Close(_items) : lane.MoveTo(_items);
+            }
+
             if (maxSize == 0 && TryTakeLocked(out _current, ref publishPressure, ref releaseProducer))
             {
                 wakeWriter = TakeWriterIfRoomLocked();
@@ -771,6 +806,7 @@ internal sealed class BackpressureBuffer<T>
         T[] batch;
         lock (_gate)
         {
+            _lane?.MoveTo(_items);
             batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
             wakeWriter = TakeWriterIfRoomLocked();
             UpdateFlagsLocked();
@@ -864,6 +900,40 @@ internal sealed class BackpressureBuffer<T>
             _span.Fill(_items);
             _spanBound = _span.Remaining;
         }
+    }
+
+    /// <summary>
+    /// Takes the producer's credit back and moves what it appended into storage: from here to the next grant, every
+    /// arrival takes the gate. Call under the gate, at the start of a producer's section and wherever a change makes
+    /// an arrival do more than be buffered (a reader about to wait, a stop, the end).
+    /// </summary>
+    private void CloseLaneLocked() => _lane?.Close(_items);
+
+    /// <summary>
+    /// At the end of a producer's section: grants the producer credit for the arrivals that would each only be
+    /// buffered — none while a reader waits, pressure is on, a sample is pending, a window is open, the pump waits or
+    /// the buffer accepts no more; otherwise as many as keep the held count below the capacity and the high watermark.
+    /// Only the consumer changes the count until the next section, and it lowers it. Call under the gate.
+    /// </summary>
+    private void GrantLaneLocked()
+    {
+        if (!_usesSpan)
+        {
+            return;
+        }
+
+        int room = 0;
+        if (!_terminal && !_readerWaiting && !_pressureOn && !_hasPending && !_windowOpen && !_writerWaiting)
+        {
+            room = LaneLimit - 1 - CountHeldLocked();
+        }
+
+        if (room > 0)
+        {
+            _lane ??= new ProducerLane<T>();
+        }
+
+        _lane?.Grant(room);
     }
 
     /// <summary>
@@ -1184,6 +1254,7 @@ internal sealed class BackpressureBuffer<T>
 
             _terminal = true;
             _settling = true;
+            CloseLaneLocked();
             upstream = TakeUpstreamLocked();
 
             // The pending sample becomes deliverable at once, without waiting for its window.
@@ -1552,5 +1623,10 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(!_readerWaiting || held == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
+        if (_lane is { } lane && lane.CountAndCredit is var laneShare and > 0)
+        {
+            Debug.Assert(lane.Credit == 0 || !(_terminal || _readerWaiting || _pressureOn || _hasPending || _windowOpen || _writerWaiting), "the producer has credit while an arrival would do more than be buffered");
+            Debug.Assert(held + laneShare < LaneLimit, "the producer's credit reaches the capacity or the high watermark");
+        }
     }
 }
