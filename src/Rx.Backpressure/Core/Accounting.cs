@@ -5,8 +5,7 @@ namespace Rx.Backpressure.Core;
 
 /// <summary>
 /// Where one buffer reports what happened to each item: the caller's <see cref="BackpressureCounters"/>, if any,
-/// and the <c>Rx.Backpressure</c> metrics, if anyone listens. Called under the buffer's lock, or (the counters'
-/// part of an arrival appended to the producer's lane) while the producer owns the lane; the counters run no user code.
+/// and the <c>Rx.Backpressure</c> metrics, if anyone listens. Called under the buffer's lock; no user code runs.
 /// </summary>
 internal sealed class Accounting
 {
@@ -39,13 +38,9 @@ internal sealed class Accounting
     }
 
     /// <summary>
-    /// The counters' part of <see cref="ReceivedAndBuffered"/>, for an arrival appended without the gate: it runs while
-    /// the producer owns its lane, before anyone can take the item. Follow with <see cref="AnnounceBuffered"/>.
+    /// The metrics' part of <see cref="ReceivedAndBuffered"/>, for an arrival appended to the producer's lane, whose
+    /// counters counted it while the producer owned the lane. A listener's code may run, so never while it is owned.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void CountReceivedAndBuffered() => _counters?.ReceivedAndBuffered();
-
-    /// <summary>The metrics' part of <see cref="ReceivedAndBuffered"/>: may run a listener's code, so never while a lane is owned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AnnounceBuffered() => Held(1);
 

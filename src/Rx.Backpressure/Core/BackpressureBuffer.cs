@@ -37,6 +37,9 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Where counts and metrics are reported.</summary>
     private readonly Accounting _accounting;
 
+    /// <summary>The caller's counters, or null: the lane's appends count into them directly.</summary>
+    private readonly BackpressureCounters? _counters;
+
     /// <summary>The consumer's wait for an item (or the end).</summary>
     private readonly AsyncSignal _reader;
 
@@ -193,12 +196,12 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>
     /// With <see cref="_usesSpan"/>: the newest arrivals, appended by the producer without the gate while it has
-    /// credit; created at the first grant. Every section that looks at the held items moves them into storage first.
+    /// credit (a mutable struct, used in place). Every section that looks at the held items moves them into storage first.
     /// A producer's section takes the credit back when it starts and grants it again when it ends
     /// (<see cref="GrantLaneLocked"/>); a section that changes what an arrival would do takes it back
     /// (<see cref="CloseLaneLocked"/>).
     /// </summary>
-    private ProducerLane<T>? _lane;
+    private ProducerLane<T> _lane;
 
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
@@ -210,6 +213,7 @@ internal sealed class BackpressureBuffer<T>
         _pausesSource = policy.PausesSource;
         _highWatermark = policy.HighWatermark;
         _accounting = new Accounting(policy.Counters, policy.OperatorName, policy.PipelineName);
+        _counters = policy.Counters;
         _reader = new AsyncSignal(!policy.IsVirtualTime);
         _writer = new AsyncSignal(!policy.IsVirtualTime);
         _unobservedDrops = policy.Overflow == BufferOverflow.DropIncoming && policy.Sampling == SampleMode.None && !policy.IsKeyed
@@ -270,7 +274,7 @@ internal sealed class BackpressureBuffer<T>
     public bool Write(T item)
     {
         // Fast path: an arrival that would only be buffered, while the producer has credit for it, needs no gate.
-        if (_lane is { } lane && lane.TryAppend(item, _accounting))
+        if (_lane.TryAppend(item, _counters))
         {
             _accounting.AnnounceBuffered();
             return true;
@@ -674,7 +678,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            _lane?.MoveTo(_items);
+            _lane.MoveTo(_items);
             return (_span is { } span ? [.. span.ToArray(), .. _items.ToArray()] : _items.ToArray(), _hasPending, _pending);
         }
     }
@@ -752,13 +756,10 @@ internal sealed class BackpressureBuffer<T>
                 return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
             }
 
-            if (_lane is { } lane)
-            {
-                // The producer's appends join the held items. A read that finds nothing held would wait: first the
-                // producer's credit is taken back, so the next arrival takes the gate and is handed to this reader,
-                // and what it appended meanwhile is taken here.
-                _ = CountHeldLocked() == 0 && !_terminal ? lane.Close(_items) : lane.MoveTo(_items);
-            }
+            // The producer's appends join the held items. A read that finds nothing held would wait: first the
+            // producer's credit is taken back, so the next arrival takes the gate and is handed to this reader, and
+            // what it appended meanwhile is taken here.
+            _ = CountHeldLocked() == 0 && !_terminal ? _lane.Close(_items) : _lane.MoveTo(_items);
 
             if (maxSize == 0 && TryTakeLocked(out _current, ref publishPressure, ref releaseProducer))
             {
@@ -806,7 +807,7 @@ internal sealed class BackpressureBuffer<T>
         T[] batch;
         lock (_gate)
         {
-            _lane?.MoveTo(_items);
+            _lane.MoveTo(_items);
             batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
             wakeWriter = TakeWriterIfRoomLocked();
             UpdateFlagsLocked();
@@ -907,7 +908,7 @@ internal sealed class BackpressureBuffer<T>
     /// arrival takes the gate. Call under the gate, at the start of a producer's section and wherever a change makes
     /// an arrival do more than be buffered (a reader about to wait, a stop, the end).
     /// </summary>
-    private void CloseLaneLocked() => _lane?.Close(_items);
+    private void CloseLaneLocked() => _lane.Close(_items);
 
     /// <summary>
     /// At the end of a producer's section: grants the producer credit for the arrivals that would each only be
@@ -928,12 +929,7 @@ internal sealed class BackpressureBuffer<T>
             room = LaneLimit - 1 - CountHeldLocked();
         }
 
-        if (room > 0)
-        {
-            _lane ??= new ProducerLane<T>();
-        }
-
-        _lane?.Grant(room);
+        _lane.Grant(room);
     }
 
     /// <summary>
@@ -1623,9 +1619,9 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(!_readerWaiting || held == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
-        if (_lane is { } lane && lane.CountAndCredit is var laneShare and > 0)
+        if (_lane.CountAndCredit is var laneShare and > 0)
         {
-            Debug.Assert(lane.Credit == 0 || !(_terminal || _readerWaiting || _pressureOn || _hasPending || _windowOpen || _writerWaiting), "the producer has credit while an arrival would do more than be buffered");
+            Debug.Assert(_lane.Credit == 0 || !(_terminal || _readerWaiting || _pressureOn || _hasPending || _windowOpen || _writerWaiting), "the producer has credit while an arrival would do more than be buffered");
             Debug.Assert(held + laneShare < LaneLimit, "the producer's credit reaches the capacity or the high watermark");
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Rx.Backpressure.Core;
@@ -24,9 +25,13 @@ namespace Rx.Backpressure.Core;
 /// meanwhile. A second producer calling at the same time (a violation of Rx's contract) finds the bit claimed and
 /// takes the locked path: nothing is lost or written twice.
 /// </para>
+/// <para>
+/// A mutable struct, kept in the buffer and used in place (never copied), so an append touches the buffer and the
+/// slots and nothing else. The slots are allocated at the first grant of credit.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-internal sealed class ProducerLane<T>
+internal struct ProducerLane<T>
 {
     /// <summary>The most arrivals appended between two sections under the gate.</summary>
     internal const int Length = 32;
@@ -43,36 +48,36 @@ internal sealed class ProducerLane<T>
     /// <summary>Set while an append, a move or a change of credit owns the lane.</summary>
     private const int Busy = 1 << 30;
 
-    /// <summary>The appended items, oldest first, in slots 0 to the end.</summary>
-    private readonly T[] _slots = new T[Length];
+    /// <summary>The appended items, oldest first, in slots 0 to the end; null until the first grant of credit.</summary>
+    private T[]? _slots;
 
     /// <summary>Busy | (credit &lt;&lt; 8) | end.</summary>
     private int _state;
 
     /// <summary>Gets the number of items appended and not yet moved (exact under the gate only while the credit is 0).</summary>
-    public int Count => Volatile.Read(ref _state) & EndMask;
+    public readonly int Count => Volatile.Read(ref Unsafe.AsRef(in _state)) & EndMask;
 
     /// <summary>Gets the items appended plus the credit left, read at once: an append moves one unit from one to the other.</summary>
-    public int CountAndCredit
+    public readonly int CountAndCredit
     {
         get
         {
-            int state = Volatile.Read(ref _state);
+            int state = Volatile.Read(ref Unsafe.AsRef(in _state));
             return (state & EndMask) + ((state & CreditMask) / CreditUnit);
         }
     }
 
     /// <summary>Gets the credit left (tests and invariants).</summary>
-    public int Credit => (Volatile.Read(ref _state) & CreditMask) / CreditUnit;
+    public readonly int Credit => (Volatile.Read(ref Unsafe.AsRef(in _state)) & CreditMask) / CreditUnit;
 
     /// <summary>
     /// The producer appends an arrival, without the gate, if there is credit and no other thread owns the lane. The
-    /// counters count it as received and buffered before anyone can take it.
+    /// caller's counters count it as received and buffered before anyone can take it.
     /// </summary>
     /// <param name="item">The arrival.</param>
-    /// <param name="accounting">Where the arrival is counted (no user code runs).</param>
+    /// <param name="counters">The caller's counters, or null (they run no user code).</param>
     /// <returns>False when the arrival must take the locked path.</returns>
-    public bool TryAppend(T item, Accounting accounting)
+    public bool TryAppend(T item, BackpressureCounters? counters)
     {
         int state = Volatile.Read(ref _state);
         if (state < CreditUnit || state >= Busy || Interlocked.CompareExchange(ref _state, state | Busy, state) != state)
@@ -81,8 +86,8 @@ internal sealed class ProducerLane<T>
             return false;
         }
 
-        _slots[state & EndMask] = item;
-        accounting.CountReceivedAndBuffered();
+        _slots![state & EndMask] = item;
+        counters?.ReceivedAndBuffered();
         Volatile.Write(ref _state, state - CreditUnit + 1);
         return true;
     }
@@ -128,6 +133,7 @@ internal sealed class ProducerLane<T>
         }
 
         int state = Own();
+        _slots ??= new T[Length];
         int end = state & EndMask;
         int credit = System.Math.Clamp(System.Math.Min(room, Length) - end, 0, Length - end);
         Volatile.Write(ref _state, (credit * CreditUnit) | end);
@@ -151,13 +157,13 @@ internal sealed class ProducerLane<T>
     }
 
     /// <summary>Moves slots 0 to the end of <paramref name="state"/> into <paramref name="storage"/> and clears them. The caller owns the lane.</summary>
-    private int MoveOut(int state, ItemStorage<T> storage)
+    private readonly int MoveOut(int state, ItemStorage<T> storage)
     {
         int end = state & EndMask;
         Debug.Assert(end <= Length, "the end is inside the lane");
         for (int i = 0; i < end; i++)
         {
-            storage.Enqueue(_slots[i]);
+            storage.Enqueue(_slots![i]);
             _slots[i] = default!;
         }
 

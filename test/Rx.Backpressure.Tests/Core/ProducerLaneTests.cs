@@ -18,25 +18,25 @@ public sealed class ProducerLaneTests
     [Test]
     public void WithoutCredit_NothingIsAppended()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         var counters = new BackpressureCounters();
 
-        Assert.That(lane.TryAppend(1, Accounting(counters)), Is.False, "a new lane has no credit");
+        Assert.That(lane.TryAppend(1, counters), Is.False, "a new lane has no credit");
         lane.Grant(0);
-        Assert.That(lane.TryAppend(1, Accounting(counters)), Is.False);
+        Assert.That(lane.TryAppend(1, counters), Is.False);
         lane.Grant(-5);
-        Assert.That(lane.TryAppend(1, Accounting(counters)), Is.False, "room below zero grants nothing");
+        Assert.That(lane.TryAppend(1, counters), Is.False, "room below zero grants nothing");
         Assert.That(counters.Received, Is.Zero, "an arrival that was not appended is not counted");
     }
 
     [Test]
     public void Credit_BoundsTheAppends_AndEachAppendIsCountedAsBuffered()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         var counters = new BackpressureCounters();
         lane.Grant(3);
 
-        Assert.That(Enumerable.Range(0, 5).Select(i => lane.TryAppend(i, Accounting(counters))), Is.EqualTo(new[] { true, true, true, false, false }));
+        Assert.That(Enumerable.Range(0, 5).Select(i => lane.TryAppend(i, counters)), Is.EqualTo(new[] { true, true, true, false, false }));
         Assert.That(lane.Count, Is.EqualTo(3));
         Assert.That(lane.Credit, Is.Zero);
         Assert.That(counters.Received, Is.EqualTo(3));
@@ -46,16 +46,16 @@ public sealed class ProducerLaneTests
     [Test]
     public void Credit_NeverExceedsTheLanesLength()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         lane.Grant(int.MaxValue);
 
         Assert.That(lane.Credit, Is.EqualTo(ProducerLane<int>.Length));
         for (int i = 0; i < ProducerLane<int>.Length; i++)
         {
-            Assert.That(lane.TryAppend(i, Accounting(null)), Is.True);
+            Assert.That(lane.TryAppend(i, null), Is.True);
         }
 
-        Assert.That(lane.TryAppend(-1, Accounting(null)), Is.False, "a full lane takes no more, whatever the room");
+        Assert.That(lane.TryAppend(-1, null), Is.False, "a full lane takes no more, whatever the room");
         lane.Grant(int.MaxValue);
         Assert.That(lane.Credit, Is.Zero, "a grant counts the items still in the lane");
     }
@@ -63,10 +63,10 @@ public sealed class ProducerLaneTests
     [Test]
     public void Grant_CountsTheItemsStillInTheLane()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         lane.Grant(10);
-        lane.TryAppend(0, Accounting(null));
-        lane.TryAppend(1, Accounting(null));
+        lane.TryAppend(0, null);
+        lane.TryAppend(1, null);
 
         lane.Grant(5);
 
@@ -77,13 +77,13 @@ public sealed class ProducerLaneTests
     [Test]
     public void MoveTo_MovesOldestFirst_BehindTheStoredItems_AndKeepsTheCredit()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         var storage = new RingStorage<int>(100);
         storage.Enqueue(-1);
         lane.Grant(10);
         for (int i = 0; i < 4; i++)
         {
-            lane.TryAppend(i, Accounting(null));
+            lane.TryAppend(i, null);
         }
 
         Assert.That(lane.MoveTo(storage), Is.EqualTo(4));
@@ -91,7 +91,7 @@ public sealed class ProducerLaneTests
         Assert.That(storage.ToArray(), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
         Assert.That(lane.Count, Is.Zero);
         Assert.That(lane.Credit, Is.EqualTo(6), "a move leaves the credit as it was");
-        Assert.That(lane.TryAppend(4, Accounting(null)), Is.True);
+        Assert.That(lane.TryAppend(4, null), Is.True);
         Assert.That(lane.MoveTo(storage), Is.EqualTo(1));
         Assert.That(storage.ToArray()[^1], Is.EqualTo(4));
     }
@@ -99,28 +99,28 @@ public sealed class ProducerLaneTests
     [Test]
     public void Close_MovesTheItems_AndTakesTheCreditBack()
     {
-        var lane = new ProducerLane<int>();
+        var lane = default(ProducerLane<int>);
         var storage = new RingStorage<int>(100);
         lane.Grant(10);
-        lane.TryAppend(7, Accounting(null));
+        lane.TryAppend(7, null);
 
         Assert.That(lane.Close(storage), Is.EqualTo(1));
 
         Assert.That(storage.ToArray(), Is.EqualTo(new[] { 7 }));
         Assert.That(lane.CountAndCredit, Is.Zero);
-        Assert.That(lane.TryAppend(8, Accounting(null)), Is.False, "after a close, an arrival takes the locked path");
+        Assert.That(lane.TryAppend(8, null), Is.False, "after a close, an arrival takes the locked path");
         Assert.That(lane.Close(storage), Is.Zero);
     }
 
     [Test]
     public void AMovedItem_IsNoLongerReferencedByTheLane()
     {
-        var lane = new ProducerLane<object>();
+        var lane = default(ProducerLane<object>);
         var storage = new RingStorage<object>(10);
         lane.Grant(10);
-        WeakReference appended = AppendNew(lane);
+        WeakReference appended = AppendNew(ref lane);
 
-        MoveAndDiscard(lane, storage);
+        MoveAndDiscard(ref lane, storage);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
@@ -137,11 +137,10 @@ public sealed class ProducerLaneTests
         // under the same lock. Each item must land once, and each producer's items in its order.
         for (int round = 0; round < 2_000; round++)
         {
-            var lane = new ProducerLane<int>();
+            var lane = default(ProducerLane<int>);
             var storage = new RingStorage<int>(10_000);
             var gate = new object();
             var counters = new BackpressureCounters();
-            var accounting = Accounting(counters);
             int perProducer = 300;
             using var start = new Barrier(3);
 
@@ -150,7 +149,7 @@ public sealed class ProducerLaneTests
                 start.SignalAndWait();
                 for (int i = first; i < first + perProducer; i++)
                 {
-                    if (!lane.TryAppend(i, accounting))
+                    if (!lane.TryAppend(i, counters))
                     {
                         lock (gate)
                         {
@@ -194,20 +193,18 @@ public sealed class ProducerLaneTests
         }
     }
 
-    private static Accounting Accounting(BackpressureCounters? counters) => new(counters, "Test", null);
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void MoveAndDiscard(ProducerLane<object> lane, RingStorage<object> storage)
+    private static void MoveAndDiscard(ref ProducerLane<object> lane, RingStorage<object> storage)
     {
         Assert.That(lane.MoveTo(storage), Is.EqualTo(1));
         Assert.That(storage.DrainToArray(), Has.Length.EqualTo(1));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference AppendNew(ProducerLane<object> lane)
+    private static WeakReference AppendNew(ref ProducerLane<object> lane)
     {
         var item = new object();
-        Assert.That(lane.TryAppend(item, Accounting(null)), Is.True);
+        Assert.That(lane.TryAppend(item, null), Is.True);
         return new WeakReference(item);
     }
 }
