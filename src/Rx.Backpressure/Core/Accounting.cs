@@ -44,7 +44,7 @@ internal sealed class Accounting
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AnnounceBuffered() => Held(1);
 
-        /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
+    /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReceivedAndDelivered()
     {

@@ -16,11 +16,13 @@ namespace Rx.Backpressure.Core;
 /// <para>One gate guards all state. Decisions are made under the gate; everything that runs user code or may
 /// re-enter — <c>onDropped</c>, the pressure observer, waking a waiter, disposing the upstream, scheduling or
 /// disposing a timer — runs after it is released.</para>
-/// <para>Two fast paths leave the gate out, each with its invariant next to its flag and checked in debug builds: a
-/// full buffer discards an unobserved arrival after one volatile read (<see cref="_rejecting"/>), and the consumer
-/// takes the oldest items from a run moved out under the gate (<see cref="ConsumerSpan{T}"/>), taking the gate only
-/// when freeing a slot does more than free it (<see cref="_attention"/>). The locked paths stay the reference: the
-/// fast ones must decide exactly as they would.</para>
+/// <para>Three fast paths leave the gate out, each with its invariant next to its flag and checked in debug builds: a
+/// full buffer discards an unobserved arrival after one volatile read (<see cref="_rejecting"/>); the producer
+/// appends an arrival that would only be buffered to its lane, under credit granted by its last section
+/// (<see cref="ProducerLane{T}"/>); and the consumer takes the oldest items from a run moved out under the gate
+/// (<see cref="ConsumerSpan{T}"/>), taking the gate only when freeing a slot does more than free it
+/// (<see cref="_attention"/>). The locked paths stay the reference: the fast ones must decide exactly as they
+/// would.</para>
 /// <para>Whatever that code throws is caught: the producer never receives it, every waiter is still woken and every
 /// undelivered item still reaches <c>onDropped</c>. It becomes the sequence's error (after the buffered items), or
 /// it is thrown from <c>DisposeAsync</c> when the consumer was stopping.</para>
@@ -689,6 +691,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
+            _lane.MoveTo(_items);
             return _items.AllocatedLength;
         }
     }
