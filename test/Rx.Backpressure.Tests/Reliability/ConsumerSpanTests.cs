@@ -8,6 +8,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
+using Rx.Backpressure.Tests.Support;
 
 namespace Rx.Backpressure.Tests.Reliability;
 
@@ -92,7 +93,7 @@ public sealed class ConsumerSpanTests
                     }
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             await Task.Run(() =>
             {
                 for (long i = 0; i < 3_000 && !consumer.IsCompleted; i++)
@@ -133,7 +134,7 @@ public sealed class ConsumerSpanTests
                     }
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             await Task.Run(async () =>
             {
                 for (long i = 0; i < Items; i++)
@@ -186,7 +187,7 @@ public sealed class ConsumerSpanTests
                 {
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             long produced = 0;
             for (; produced < Items && !consumer.IsCompleted; produced++)
             {
@@ -313,7 +314,7 @@ public sealed class ConsumerSpanTests
                 Thread.SpinWait(200);
             }
         });
-        await WaitForSubscription(subject);
+        await subject.WaitForSubscription();
         await Task.Run(() =>
         {
             for (long i = 0; i < Items; i++)
@@ -355,7 +356,7 @@ public sealed class ConsumerSpanTests
                 }
             }
         });
-        await WaitForSubscription(subject);
+        await subject.WaitForSubscription();
         await Task.Run(() =>
         {
             for (long i = 0; i < Items; i++)
@@ -375,16 +376,6 @@ public sealed class ConsumerSpanTests
         Assert.That(dropped, Is.Unique, "no item dropped twice");
         Assert.That(delivered.Intersect(dropped), Is.Empty, "no item both delivered and dropped");
         Assert.That(delivered.Count + dropped.Count, Is.EqualTo(produced), "every item delivered or dropped");
-    }
-
-    private static async Task WaitForSubscription(Subject<long> subject)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!subject.HasObservers)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the consumer subscribed");
-            await Task.Yield();
-        }
     }
 
     private static async IAsyncEnumerable<int> StallingSource(int burst, Task<bool> never, [EnumeratorCancellation] CancellationToken token = default)

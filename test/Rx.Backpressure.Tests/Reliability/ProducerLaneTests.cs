@@ -7,6 +7,7 @@ using System.Reactive.Subjects;
 using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
+using Rx.Backpressure.Tests.Support;
 
 namespace Rx.Backpressure.Tests.Reliability;
 
@@ -48,7 +49,7 @@ public sealed class ProducerLaneTests
                     }
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             await Task.Run(() =>
             {
                 for (long i = 0; i < items; i++)
@@ -102,7 +103,7 @@ public sealed class ProducerLaneTests
                 {
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             long produced = 2_000;
             await Task.Run(() =>
             {
@@ -157,7 +158,7 @@ public sealed class ProducerLaneTests
                     error = ex;
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             await Task.Run(() =>
             {
                 // Until the failure ends the sequence: a completion first would be the end that stands.
@@ -215,7 +216,7 @@ public sealed class ProducerLaneTests
                     delivered.Add(item);
                 }
             });
-            await WaitForSubscription(subject);
+            await subject.WaitForSubscription();
             using var start = new Barrier(producers);
             await Task.WhenAll(Enumerable.Range(0, producers).Select(p => Task.Run(() =>
             {
@@ -281,7 +282,7 @@ public sealed class ProducerLaneTests
                 count++;
             }
         });
-        await WaitForSubscription(subject);
+        await subject.WaitForSubscription();
         await Task.Run(() =>
         {
             for (long i = 0; i < 50_000; i++)
@@ -303,16 +304,6 @@ public sealed class ProducerLaneTests
         for (long i = 0; i < count; i++)
         {
             yield return i;
-        }
-    }
-
-    private static async Task WaitForSubscription(Subject<long> subject)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!subject.HasObservers)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the consumer subscribed");
-            await Task.Yield();
         }
     }
 
