@@ -17,6 +17,9 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
 {
     public const int Capacity = 1024;
 
+    /// <summary>The batch size of the batched ways.</summary>
+    public const int BatchSize = 256;
+
     private static ActorSystem? _akka;
 
     public static IReadOnlyList<Scenario> All { get; } =
@@ -30,7 +33,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         new("Bridge LatestByKey(1024 keys)", true, true, false, (n, slow) => Bridge(n, slow, s => s.LatestByKey(x => x & 1023, Capacity))),
 
         // Rx.Backpressure at the end of a pipeline: batches, and back into Rx
-        new("Bridge DropWhenFull(1024).Batch(256)", true, true, false, (n, slow) => Batched(n, slow, s => s.DropWhenFull(Capacity).Batch(256))),
+        new("Bridge DropWhenFull(1024).Batch(256)", true, true, false, (n, slow) => Batched(n, slow, s => s.DropWhenFull(Capacity).Batch(BatchSize))),
         new("Bridge SampleWhenFull(1024).ObserveOn(TaskPool)", true, true, false, (n, slow) => BoundedObserveOn(n, slow)),
 
         // Rx.Backpressure, pull shape (IAsyncEnumerable source → await foreach)
@@ -47,7 +50,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         new("Source alone, consumed on one thread", false, false, false, (n, slow) => Consume(Range(n), slow).ContinueWith(t => t.Result with { Produced = n }, TaskScheduler.Default)),
         new("Channel(1024) pump over IAsyncEnumerable", false, false, false, ChannelPump),
         new("Ix ToAsyncEnumerable (unbounded)", false, false, true, (n, slow) => Bridge(n, slow, s => AsyncEnumerableEx.ToAsyncEnumerable(s))),
-        new("Ix ToAsyncEnumerable().Buffer(256) (unbounded)", false, false, true, (n, slow) => Batched(n, slow, s => AsyncEnumerableEx.Buffer(AsyncEnumerableEx.ToAsyncEnumerable(s), 256))),
+        new("Ix ToAsyncEnumerable().Buffer(256) (unbounded)", false, false, true, (n, slow) => Batched(n, slow, s => AsyncEnumerableEx.Buffer(AsyncEnumerableEx.ToAsyncEnumerable(s), BatchSize))),
         new("Rx ObserveOn(TaskPool) (unbounded)", false, false, true, ObserveOn),
         new("Dataflow BufferBlock(1024)", false, false, false, Dataflow),
         new("Akka.Streams Buffer(1024, Backpressure)", false, false, false, Akka),
@@ -61,13 +64,16 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         _akka = null;
     }
 
-    private static async Task<Outcome> Consume(IAsyncEnumerable<int> sequence, bool slow)
+    private static async Task<Outcome> Consume(IAsyncEnumerable<int> sequence, bool slow, TaskCompletionSource? running = null)
     {
         long delivered = 0;
         await foreach (int item in sequence.ConfigureAwait(false))
         {
             Consumer.Work(slow);
-            delivered++;
+            if (delivered++ == 0)
+            {
+                running?.TrySetResult();
+            }
         }
 
         return new Outcome(0, delivered);
@@ -76,8 +82,9 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
     private static async Task<Outcome> Bridge(int n, bool slow, Func<IObservable<int>, IAsyncEnumerable<int>> apply)
     {
         var subject = new Subject<int>();
-        Task<Outcome> consumer = Consume(apply(subject), slow);   // subscribes on its first MoveNextAsync, synchronously
-        await PushAll(subject, n).ConfigureAwait(false);
+        var running = Running();
+        Task<Outcome> consumer = Consume(apply(subject), slow, running);   // subscribes on its first MoveNextAsync, synchronously
+        await PushAll(subject, n, running.Task).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 
@@ -86,6 +93,7 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         where TList : IEnumerable<int>
     {
         var subject = new Subject<int>();
+        var running = Running();
         async Task<Outcome> ConsumeAsync()
         {
             long delivered = 0;
@@ -96,13 +104,15 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
                     Consumer.Work(slow);
                     delivered++;
                 }
+
+                running.TrySetResult();
             }
 
             return new Outcome(0, delivered);
         }
 
         Task<Outcome> consumer = ConsumeAsync();
-        await PushAll(subject, n).ConfigureAwait(false);
+        await PushAll(subject, n, running.Task, warmUp: BatchSize).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 
@@ -111,12 +121,16 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
     {
         var subject = new Subject<int>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Running();
         long delivered = 0;
         using var subscription = subject.SampleWhenFull(Capacity).ObserveOn(TaskPoolScheduler.Default).Subscribe(
             _ =>
             {
                 Consumer.Work(slow);
-                delivered++;
+                if (delivered++ == 0)
+                {
+                    running.TrySetResult();
+                }
             },
             () => done.SetResult());
         while (!subject.HasObservers)
@@ -124,21 +138,37 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
             await Task.Yield();
         }
 
-        await PushAll(subject, n).ConfigureAwait(false);
+        await PushAll(subject, n, running.Task).ConfigureAwait(false);
         await done.Task.ConfigureAwait(false);
         return new Outcome(n, delivered);
     }
 
-    /// <summary>A producer task that pushes 0..n-1 as fast as it can, then completes.</summary>
-    private static Task PushAll(Subject<int> subject, int n) => Task.Run(() =>
+    /// <summary>
+    /// A producer task that pushes 0..n-1 as fast as it can, then completes. It pushes the first
+    /// <paramref name="warmUp"/> items (enough for the consumer to receive something: one item, or a whole batch for
+    /// a way that waits to fill one) and waits until the consumer has received them: then the consumer's thread is
+    /// running when the burst starts. Without that, how much a lossy way delivers depends on when the thread pool
+    /// first runs the consumer, before or after a burst of a few milliseconds. Every way, ours and the peers, is
+    /// started like this.
+    /// </summary>
+    private static Task PushAll(Subject<int> subject, int n, Task running, int warmUp = 1) => Task.Run(() =>
     {
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < warmUp; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        running.Wait();
+        for (int i = warmUp; i < n; i++)
         {
             subject.OnNext(i);
         }
 
         subject.OnCompleted();
     });
+
+    /// <summary>Completed by the consumer when it receives its first item.</summary>
+    private static TaskCompletionSource Running() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static async Task<Outcome> BridgeThrottle(int n, bool slow)
     {
@@ -200,8 +230,9 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
         var subject = new Subject<int>();
         var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = mode, SingleReader = true, SingleWriter = true });
         using var subscription = subject.Subscribe(x => channel.Writer.TryWrite(x), () => channel.Writer.Complete());
-        Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow);
-        await PushAll(subject, n).ConfigureAwait(false);
+        var running = Running();
+        Task<Outcome> consumer = Consume(channel.Reader.ReadAllAsync(), slow, running);
+        await PushAll(subject, n, running.Task).ConfigureAwait(false);
         return (await consumer.ConfigureAwait(false)) with { Produced = n };
     }
 
@@ -254,15 +285,19 @@ public sealed record Scenario(string Name, bool Ours, bool Lossy, bool Unbounded
     {
         var subject = new Subject<int>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Running();
         long delivered = 0;
         using var subscription = subject.ObserveOn(TaskPoolScheduler.Default).Subscribe(
             _ =>
             {
                 Consumer.Work(slow);
-                delivered++;
+                if (delivered++ == 0)
+                {
+                    running.TrySetResult();
+                }
             },
             () => done.SetResult());
-        await PushAll(subject, n).ConfigureAwait(false);
+        await PushAll(subject, n, running.Task).ConfigureAwait(false);
         await done.Task.ConfigureAwait(false);
         return new Outcome(n, delivered);
     }
