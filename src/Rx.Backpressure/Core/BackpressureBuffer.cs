@@ -16,8 +16,9 @@ namespace Rx.Backpressure.Core;
 /// <para>One gate guards all state. Decisions are made under the gate; everything that runs user code or may
 /// re-enter — <c>onDropped</c>, the pressure observer, waking a waiter, disposing the upstream, scheduling or
 /// disposing a timer — runs after it is released.</para>
-/// <para>Three fast paths leave the gate out, each with its invariant next to its flag and checked in debug builds: a
-/// full buffer discards an unobserved arrival after one volatile read (<see cref="_rejecting"/>); the producer
+/// <para>Three fast paths leave the gate out, each with its invariant next to its state and checked in debug builds: a
+/// full buffer discards an unobserved arrival after reading a lower bound of the held count
+/// (<see cref="HeldLowerBound"/>; below capacity 2, one volatile flag, <see cref="_rejecting"/>); the producer
 /// appends an arrival that would only be buffered to its lane, under credit granted by its last section
 /// (<see cref="ProducerLane{T}"/>); and the consumer takes the oldest items from a run moved out under the gate
 /// (<see cref="ConsumerSpan{T}"/>), taking the gate only when freeing a slot does more than free it
@@ -57,7 +58,8 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>
     /// Whether nothing observes an arrival discarded at a full buffer: the policy discards the arrival (DropWhenFull,
     /// DropIncoming) and there is no <c>onDropped</c>, no counters and no watermark. Then such an arrival may be
-    /// discarded without taking the gate (see <see cref="_rejecting"/>), unless a metrics listener is on.
+    /// discarded without taking the gate (see <see cref="HeldLowerBound"/> and <see cref="_rejecting"/>), unless a
+    /// metrics listener is on.
     /// </summary>
     private readonly bool _unobservedDrops;
 
@@ -167,8 +169,8 @@ internal sealed class BackpressureBuffer<T>
     private int _pressurePublisher;
 
     /// <summary>
-    /// With <see cref="_unobservedDrops"/>: true exactly while an arrival would be discarded — the storage is full, no
-    /// reader waits and the buffer still accepts items. Written under the gate at every change of those three, read
+    /// With <see cref="_unobservedDrops"/>, below capacity 2 (no span): true exactly while an arrival would be
+    /// discarded — the storage is full, no reader waits and the buffer still accepts items. Written under the gate at every change of those three, read
     /// without it by <see cref="Write"/>: a single volatile flag, so the read is a linearizable snapshot of the state
     /// the locked path would have decided on. Invariant checked by <see cref="AssertInvariants"/>.
     /// </summary>
@@ -182,8 +184,7 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>
     /// With <see cref="_usesSpan"/>: true exactly while freeing a slot has an effect beyond the slot — a pending
-    /// sample takes it, pressure may turn off, a pump waits for room, or arrivals are being discarded without the
-    /// gate. A take from the span that sees it true takes the gate to do that (<see cref="AfterTakeLocked"/>).
+    /// sample takes it, pressure may turn off, or a pump waits for room. A take from the span that sees it true takes the gate to do that (<see cref="AfterTakeLocked"/>).
     /// Written under the gate; when it rises, a full fence follows and the section catches up with a take the
     /// consumer made without seeing it (the consumer's take is a compare-and-swap, so one of the two sees the other).
     /// </summary>
@@ -283,7 +284,7 @@ internal sealed class BackpressureBuffer<T>
         }
 
         // Fast path: an arrival that a full buffer would discard, when nothing observes the discard, needs no gate.
-        if (_unobservedDrops && _rejecting && !BackpressureTelemetry.Dropped.Enabled)
+        if (_unobservedDrops && (_usesSpan ? HeldLowerBound() >= _items.Capacity : _rejecting) && !BackpressureTelemetry.Dropped.Enabled)
         {
             return true;
         }
@@ -1063,6 +1064,17 @@ internal sealed class BackpressureBuffer<T>
         return _items.Count + _spanBound;
     }
 
+    /// <summary>
+    /// A lower bound of the items held, read without the gate by the producer: the span's count first, then
+    /// storage's. A fill takes items out of storage before it publishes them in the span, evictions and takes only
+    /// lower the two counts, and only the producer adds to storage (the lane's items, not counted here, may move into
+    /// it). So the sum never exceeds the items held when the span's count was read. When it reaches the capacity,
+    /// the buffer was full at that moment: no reader was waiting, and the locked path would have discarded the
+    /// arrival (or, after the end, ignored it, which nobody observes either).
+    /// </summary>
+    /// <returns>At most the items held when the span's count was read.</returns>
+    private int HeldLowerBound() => (_span?.Remaining ?? 0) + _items.Count;
+
     /// <summary>Whether the held items fill the capacity. Call under the gate.</summary>
     /// <returns>True when full.</returns>
     private bool IsFullLocked() => _items.Count + _spanBound >= _items.Capacity && CountHeldLocked() == _items.Capacity;
@@ -1557,14 +1569,14 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>
-    /// Keeps <see cref="_rejecting"/> equal to "an arrival would be discarded now" and <see cref="_attention"/> equal
+    /// Keeps <see cref="_rejecting"/> (no span) equal to "an arrival would be discarded now" and <see cref="_attention"/> equal
     /// to "freeing a slot has an effect". Call under the gate after a change, from a section the consumer runs (it
     /// takes nothing meanwhile) or one that cannot raise <see cref="_attention"/>.
     /// </summary>
     /// <returns>Whether <see cref="_attention"/> rose: the consumer may have taken an item without seeing it.</returns>
     private bool UpdateFlagsLocked()
     {
-        if (_unobservedDrops)
+        if (_unobservedDrops && !_usesSpan)
         {
             bool rejecting = IsFullLocked() && !_readerWaiting && !_terminal;
             if (rejecting != _rejecting)
@@ -1575,7 +1587,7 @@ internal sealed class BackpressureBuffer<T>
 
         if (_usesSpan)
         {
-            bool attention = _writerWaiting || _pressureOn || _rejecting || _hasPending;
+            bool attention = _writerWaiting || _pressureOn || _hasPending;
             if (attention != _attention)
             {
                 _attention = attention;
@@ -1609,11 +1621,11 @@ internal sealed class BackpressureBuffer<T>
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
-        // The consumer's takes from its span can make the buffer not full without the gate; the flag then stays
-        // raised until its catch-up, which the raised attention guarantees.
+        // Below capacity 2 there is no span, so nothing frees a slot without the gate: the flag is exact.
         bool discards = IsFullLocked() && !_readerWaiting && !_terminal;
-        Debug.Assert(!_unobservedDrops || _rejecting == discards || (_rejecting && _attention), "the fast path's flag disagrees with the state");
-        Debug.Assert(_attention == (_usesSpan && (_writerWaiting || _pressureOn || _rejecting || _hasPending)), "the attention flag disagrees with the state");
+        Debug.Assert(!_unobservedDrops || _usesSpan || _rejecting == discards, "the fast path's flag disagrees with the state");
+        Debug.Assert(!_rejecting || !_usesSpan, "the flag is kept only without a span");
+        Debug.Assert(_attention == (_usesSpan && (_writerWaiting || _pressureOn || _hasPending)), "the attention flag disagrees with the state");
         Debug.Assert(_usesSpan || _span is null, "a span without its policy");
         _items.AssertInvariants();
         int held = _items.Count + (_span?.Remaining ?? 0);

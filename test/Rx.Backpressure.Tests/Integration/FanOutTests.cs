@@ -232,7 +232,12 @@ public sealed class FanOutTests
         }
 
         server.Feed.Complete();
-        Assert.That(await fastReading.WaitAsync(TimeSpan.FromSeconds(60)), Has.Count.EqualTo(60_000), "the reading client got everything");
+        List<long> fastItems = await fastReading.WaitAsync(TimeSpan.FromSeconds(60));
+        BackpressureCounters fastCounters = server.Stream("/fast").Counters;
+        Assert.That(
+            fastItems,
+            Has.Count.EqualTo(60_000),
+            $"the reading client got everything (its stream: received {fastCounters.Received}, delivered {fastCounters.Delivered}, dropped {fastCounters.Dropped}, buffered {fastCounters.Buffered})");
         foreach (var call in stalled)
         {
             call.Dispose();
