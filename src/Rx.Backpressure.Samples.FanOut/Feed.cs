@@ -20,8 +20,10 @@ public sealed class Feed : IDisposable
     {
         Ticks = Observable.Create<Tick>(observer =>
         {
-            Interlocked.Increment(ref _observers);
+            // Counted once subscribed: a producer that waits for the count then reaches this connection from its
+            // first push (counted before, the first pushes could miss it).
             IDisposable subscription = _subject.Subscribe(observer);
+            Interlocked.Increment(ref _observers);
             return System.Reactive.Disposables.Disposable.Create(() =>
             {
                 subscription.Dispose();
