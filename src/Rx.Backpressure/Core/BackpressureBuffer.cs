@@ -249,6 +249,13 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Gets the held count that the producer's credit never reaches: the capacity, or the high watermark if lower.</summary>
     private int LaneLimit => _highWatermark > 0 ? Math.Min(_highWatermark, _items.Capacity) : _items.Capacity;
 
+    /// <summary>
+    /// Gets a value indicating whether an arrival with room would only be buffered: no reader waits, pressure is off,
+    /// no sample is pending, no window is open, the pump does not wait and the buffer still accepts items. Read under
+    /// the gate.
+    /// </summary>
+    private bool ArrivalsOnlyBuffer => !_terminal && !_readerWaiting && !_pressureOn && !_hasPending && !_windowOpen && !_writerWaiting;
+
     /// <summary>Sets what to dispose when the buffer stops accepting items; disposes it at once if that already happened.</summary>
     /// <param name="upstream">The source subscription or the pump's cancellation.</param>
     public void SetUpstream(IDisposable upstream)
@@ -927,13 +934,7 @@ internal sealed class BackpressureBuffer<T>
             return;
         }
 
-        int room = 0;
-        if (!_terminal && !_readerWaiting && !_pressureOn && !_hasPending && !_windowOpen && !_writerWaiting)
-        {
-            room = LaneLimit - 1 - CountHeldLocked();
-        }
-
-        _lane.Grant(room);
+        _lane.Grant(ArrivalsOnlyBuffer ? LaneLimit - 1 - CountHeldLocked() : 0);
     }
 
     /// <summary>
@@ -1636,7 +1637,7 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
         if (_lane.CountAndCredit is var laneShare and > 0)
         {
-            Debug.Assert(_lane.Credit == 0 || !(_terminal || _readerWaiting || _pressureOn || _hasPending || _windowOpen || _writerWaiting), "the producer has credit while an arrival would do more than be buffered");
+            Debug.Assert(_lane.Credit == 0 || ArrivalsOnlyBuffer, "the producer has credit while an arrival would do more than be buffered");
             Debug.Assert(held + laneShare < LaneLimit, "the producer's credit reaches the capacity or the high watermark");
         }
     }

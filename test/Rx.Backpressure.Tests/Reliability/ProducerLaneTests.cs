@@ -62,8 +62,9 @@ public sealed class ProducerLaneTests
                 }
             });
 
-            Task finished = await Task.WhenAny(lastSeen.Task, Task.Delay(TimeSpan.FromSeconds(20)));
-            Assert.That(finished, Is.SameAs(lastSeen.Task), $"round {round}: the last of {items} arrivals was not delivered (the consumer saw {Volatile.Read(ref seen)})");
+            // A bounded wait: an arrival stranded in the lane never arrives, and the round fails instead of hanging.
+            bool delivered = await lastSeen.Task.WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+            Assert.That(delivered, Is.True, $"round {round}: the last of {items} arrivals was not delivered (the consumer saw {Volatile.Read(ref seen)})");
             subject.OnCompleted();
             await consumer;
         }
