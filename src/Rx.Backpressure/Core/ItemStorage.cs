@@ -1,3 +1,5 @@
+using System.Threading;
+
 namespace Rx.Backpressure.Core;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal abstract class ItemStorage<T>
 {
+    /// <summary>The number of items held.</summary>
+    private int _count;
+
     /// <summary>Initializes a new instance of the <see cref="ItemStorage{T}"/> class.</summary>
     /// <param name="capacity">The bound.</param>
     protected ItemStorage(int capacity)
@@ -18,7 +23,14 @@ internal abstract class ItemStorage<T>
     }
 
     /// <summary>Gets or sets the number of items held; kept by the storage on every change (a field, not a virtual call, on the hot path).</summary>
-    public int Count { get; protected set; }
+    public int Count
+    {
+        get => _count;
+        protected set => _count = value;
+    }
+
+    /// <summary>Gets <see cref="Count"/> read without the gate: a hint, exact only at the moment of the read.</summary>
+    public int CountWithoutGate => Volatile.Read(ref _count);
 
     /// <summary>Gets the bound.</summary>
     public int Capacity { get; }
