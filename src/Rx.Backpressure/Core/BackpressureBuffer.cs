@@ -87,7 +87,7 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The policy's <see cref="BufferPolicy{T}.HighWatermark"/> (0: no pressure), kept here for the hot path.</summary>
     private readonly int _highWatermark;
 
-    /// <summary>Whether the consumer takes its oldest items from a <see cref="ConsumerSpan{T}"/> (not for keyed storage, nor below capacity 2).</summary>
+    /// <summary>Whether the consumer takes its oldest items from a <see cref="ConsumerSpan{T}"/> (not below capacity 2). The producer's lane is used only with it and not for keyed storage.</summary>
     private readonly bool _usesSpan;
 
     /// <summary>Whether DropOldest or DropNewest makes room by evicting a held item.</summary>
@@ -241,7 +241,7 @@ internal sealed class BackpressureBuffer<T>
         _unobservedDrops = policy.Overflow == BufferOverflow.DropIncoming && policy.Sampling == SampleMode.None && !policy.IsKeyed
             && policy.OnDropped is null && policy.Counters is null && policy.HighWatermark == 0;
         _rejecting = _unobservedDrops && policy.Capacity == 0;
-        _usesSpan = !policy.IsKeyed && policy.Capacity >= 2;
+        _usesSpan = policy.Capacity >= 2;
         _evicts = policy.Sampling == SampleMode.None && policy.Overflow is BufferOverflow.DropOldest or BufferOverflow.DropNewest;
         _pressureDecisions = policy.Pressure as IPressureDecision;
         _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
@@ -753,6 +753,11 @@ internal sealed class BackpressureBuffer<T>
         lock (_gate)
         {
             _lane.MoveTo(_items);
+            if (_span is { Remaining: 0 })
+            {
+                _items.SpanUsedUp();
+            }
+
             return _items.AllocatedLength;
         }
     }
@@ -929,6 +934,11 @@ internal sealed class BackpressureBuffer<T>
     {
         item = default!;
         bool taken = _span is { } span && span.TryTakeOldest(out item);
+        if (!taken && _span is not null)
+        {
+            _items.SpanUsedUp();
+        }
+
         if (!taken && _items.Count > 0)
         {
             item = _items.DequeueHead();
@@ -961,7 +971,12 @@ internal sealed class BackpressureBuffer<T>
     {
         if (_usesSpan && _items.Count > 0 && (_span is null || _span.Remaining == 0))
         {
-            _span ??= new ConsumerSpan<T>(Math.Min(_items.Capacity, ConsumerSpan<T>.MaxLength));
+            if (_span is null)
+            {
+                _span = new ConsumerSpan<T>(Math.Min(_items.Capacity, ConsumerSpan<T>.MaxLength));
+                _items.AttachSpan(_span);
+            }
+
             _span.Fill(_items);
             _spanBound = _span.Remaining;
         }
@@ -982,7 +997,7 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private void GrantLaneLocked()
     {
-        if (!_usesSpan)
+        if (!_usesSpan || _isKeyed)
         {
             return;
         }

@@ -13,7 +13,11 @@ namespace Rx.Backpressure.Core;
 /// Who gets each item is settled by one compare-and-swap on <see cref="_cursor"/>, which packs the index of the next
 /// item (low half) and the end of the run (high half): the consumer advances the index, an eviction of the oldest does
 /// the same under the gate, an eviction of the newest lowers the end, and a stop moves the index to the end. An item is
-/// therefore never both delivered and dropped, and the slot is cleared only by whoever won it.
+/// therefore never both delivered and dropped, and the slot is cleared only by whoever won it. A keyed buffer may also
+/// replace an item not taken yet (<see cref="TryReplace"/>): under the gate it marks the cursor <see cref="Replacing"/>,
+/// which freezes it, writes the slot and restores the cursor. The consumer reads a slot only after its compare-and-swap
+/// won it, and a marked cursor makes that compare-and-swap fail, so it never reads a slot being written, nor a value
+/// that was replaced.
 /// </para>
 /// <para>
 /// Invariant: <see cref="Remaining"/> only falls outside the gate (the consumer takes); it rises only in
@@ -26,6 +30,12 @@ internal sealed class ConsumerSpan<T>
 {
     /// <summary>The longest run moved at once: enough to take the gate once per many items, small enough to be cheap to keep.</summary>
     internal const int MaxLength = 32;
+
+    /// <summary>Set in <see cref="_cursor"/> while an item not taken yet is replaced in place; the consumer waits it out.</summary>
+    private const long Replacing = 1L << 62;
+
+    /// <summary>The bits of the end, after shifting the cursor right by 32.</summary>
+    private const long EndMask = 0x3FFF_FFFF;
 
     /// <summary>The moved items; a slot is cleared by whoever takes it.</summary>
     private readonly T[] _slots;
@@ -56,12 +66,7 @@ internal sealed class ConsumerSpan<T>
     public void Fill(ItemStorage<T> storage)
     {
         Debug.Assert(Remaining == 0, "a span is filled only when used up");
-        int count = System.Math.Min(_slots.Length, storage.Count);
-        for (int i = 0; i < count; i++)
-        {
-            _slots[i] = storage.DequeueHead();
-        }
-
+        int count = storage.MoveHeadInto(_slots, System.Math.Min(_slots.Length, storage.Count));
         Volatile.Write(ref _cursor, (long)count << 32);
     }
 
@@ -73,6 +78,14 @@ internal sealed class ConsumerSpan<T>
         long cursor = Volatile.Read(ref _cursor);
         while (true)
         {
+            if ((cursor & Replacing) != 0)
+            {
+                // A keyed arrival is replacing an item under the gate: a few stores, then the cursor is restored.
+                Thread.SpinWait(1);
+                cursor = Volatile.Read(ref _cursor);
+                continue;
+            }
+
             int next = Next(cursor);
             if (next == End(cursor))
             {
@@ -80,18 +93,61 @@ internal sealed class ConsumerSpan<T>
                 return false;
             }
 
-            // Read before winning: a lost race discards the value, a won one owns the slot.
-            T candidate = _slots[next];
+            // The slot is read only once won: from then on nobody else writes it.
             long seen = Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor);
             if (seen == cursor)
             {
+                item = _slots[next];
                 _slots[next] = default!;
-                item = candidate;
                 return true;
             }
 
             cursor = seen;
         }
+    }
+
+    /// <summary>
+    /// Replaces the item at <paramref name="position"/> in place if it is still in the run (not taken, not evicted):
+    /// a keyed arrival whose key's value the consumer has not been handed yet. Under the gate.
+    /// </summary>
+    /// <param name="position">The item's index, as filled.</param>
+    /// <param name="item">The new value.</param>
+    /// <param name="replaced">The value replaced.</param>
+    /// <returns>False when the item is no longer in the run: the key is no longer held.</returns>
+    public bool TryReplace(int position, T item, out T replaced)
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        while (true)
+        {
+            if (position < Next(cursor) || position >= End(cursor))
+            {
+                replaced = default!;
+                return false;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _cursor, cursor | Replacing, cursor);
+            if (seen == cursor)
+            {
+                break;
+            }
+
+            // The consumer took an item meanwhile; perhaps this one.
+            cursor = seen;
+        }
+
+        replaced = _slots[position];
+        _slots[position] = item;
+        Volatile.Write(ref _cursor, cursor);
+        return true;
+    }
+
+    /// <summary>Whether the item filled at <paramref name="position"/> is still in the run. Under the gate; the consumer may take it right after.</summary>
+    /// <param name="position">The item's index, as filled.</param>
+    /// <returns>False once it was taken or evicted, for good.</returns>
+    public bool Holds(int position)
+    {
+        long cursor = Volatile.Read(ref _cursor);
+        return position >= Next(cursor) && position < End(cursor);
     }
 
     /// <summary>
@@ -177,5 +233,5 @@ internal sealed class ConsumerSpan<T>
 
     private static int Next(long cursor) => (int)(cursor & 0xFFFF_FFFF);
 
-    private static int End(long cursor) => (int)(cursor >> 32);
+    private static int End(long cursor) => (int)((cursor >> 32) & EndMask);
 }

@@ -62,6 +62,35 @@ internal abstract class ItemStorage<T>
     /// <param name="item">The item.</param>
     public abstract void Enqueue(T item);
 
+    /// <summary>
+    /// Moves the <paramref name="count"/> oldest items into <paramref name="slots"/>, oldest first: the consumer's
+    /// span filling. A keyed storage keeps their keys, so an arrival can still replace a value there (see
+    /// <see cref="AttachSpan"/>).
+    /// </summary>
+    /// <param name="slots">The span's slots.</param>
+    /// <param name="count">How many, at most <see cref="Count"/>.</param>
+    /// <returns><paramref name="count"/>.</returns>
+    public virtual int MoveHeadInto(T[] slots, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            slots[i] = DequeueHead();
+        }
+
+        return count;
+    }
+
+    /// <summary>Tells the storage which span its <see cref="MoveHeadInto"/> fills, once, when the buffer creates it.</summary>
+    /// <param name="span">The consumer's span.</param>
+    public virtual void AttachSpan(ConsumerSpan<T> span)
+    {
+    }
+
+    /// <summary>The consumer used up its span (under the gate): a keyed storage forgets the keys it kept for it and may give storage back.</summary>
+    public virtual void SpanUsedUp()
+    {
+    }
+
     /// <summary>Removes and returns the oldest item; must not be empty.</summary>
     /// <returns>The oldest item.</returns>
     public abstract T DequeueHead();

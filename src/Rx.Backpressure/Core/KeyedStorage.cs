@@ -14,8 +14,13 @@ namespace Rx.Backpressure.Core;
 /// in arrival order. User code — the key selector and the comparer — runs only in <see cref="TryReplace"/>'s lookup,
 /// before anything changes: inserting, removing and growing use the stored hashes and node indices, so a selector or
 /// comparer that throws leaves the storage intact. A <c>null</c> key is a key (hash 0, equal only to <c>null</c>).</para>
-/// <para>Invariants: <c>_order</c> holds exactly the live nodes, oldest first; each live node is in the chain of
-/// bucket <c>Hash % _buckets.Length</c>; free nodes form the list at <c>_free</c>; <c>Count ≤ Capacity</c>.</para>
+/// <para>The oldest values may be in the consumer's span (<see cref="MoveHeadInto"/>): their nodes stay in the table,
+/// without the value, so an arrival of their key replaces the value in the span, in place, until the consumer takes
+/// it (<see cref="ConsumerSpan{T}.TryReplace"/> settles that race).</para>
+/// <para>Invariants: <c>_order</c> holds exactly the nodes whose value is here, oldest first; <c>_spanNodes</c> the
+/// nodes whose value went to the span (stale once taken); each of both is in the chain of bucket
+/// <c>Hash % _buckets.Length</c>; free nodes form the list at <c>_free</c>; <c>Count</c> (the keys here) plus the
+/// span's remaining values ≤ <c>Capacity</c>.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 /// <typeparam name="TKey">The key type.</typeparam>
@@ -51,6 +56,17 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// <summary>Whether <see cref="_pendingKey"/> is set.</summary>
     private bool _hasPendingKey;
 
+    /// <summary>The consumer's span, once the buffer created it.</summary>
+    private ConsumerSpan<T>? _span;
+
+    /// <summary>
+    /// Per span position, the node whose value <see cref="MoveHeadInto"/> moved there, or -1. The node keeps its key in
+    /// the table, so an arrival of that key replaces the value in the span while the consumer has not taken it; once
+    /// taken (or evicted), the node is stale and is freed lazily: by the next lookup of its key, the next fill, or an
+    /// allocation that finds no free node.
+    /// </summary>
+    private int[] _spanNodes = [];
+
     /// <summary>Initializes a new instance of the <see cref="KeyedStorage{T, TKey}"/> class. Allocates no slots.</summary>
     /// <param name="capacity">The bound, in keys.</param>
     /// <param name="keySelector">Extracts an item's key.</param>
@@ -71,15 +87,26 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     {
         TKey key = _keySelector(item);
         int hash = key is null ? 0 : _comparer.GetHashCode(key) & int.MaxValue;
-        if (_order.Count > 0)
+        if (_buckets.Length > 0)
         {
             for (int i = _buckets[hash % _buckets.Length] - 1; i >= 0; i = _nodes[i].Next)
             {
                 ref Node node = ref _nodes[i];
                 if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
                 {
-                    replaced = node.Value;
-                    node.Value = item;
+                    if (node.SpanSlot == 0)
+                    {
+                        replaced = node.Value;
+                        node.Value = item;
+                    }
+                    else if (!_span!.TryReplace(node.SpanSlot - 1, item, out replaced))
+                    {
+                        // The consumer took the key's value from its span (or it was evicted): the key is not held
+                        // any more, and the arrival is a new key. Keys are unique in the table: the search ends here.
+                        FreeSpanNode(node.SpanSlot - 1);
+                        break;
+                    }
+
                     _hasPendingKey = false;
                     _pendingKey = default!;
                     return true;
@@ -107,6 +134,12 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         Debug.Assert(_hasPendingKey, "Enqueue without the TryReplace that computed the key.");
         Debug.Assert(_order.Count < Capacity, "Enqueue on a full storage.");
         int index;
+        if (_free < 0 && _used == _nodes.Length)
+        {
+            // Nodes of values the consumer took from its span may be free for the asking.
+            FreeSpanNodes(all: false);
+        }
+
         if (_free >= 0)
         {
             index = _free;
@@ -129,6 +162,41 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         Count = _order.Count;
         _pendingKey = default!;
         _hasPendingKey = false;
+    }
+
+    /// <inheritdoc/>
+    public override int MoveHeadInto(T[] slots, int count)
+    {
+        // The span is used up: every node kept for its last run is stale.
+        FreeSpanNodes(all: true);
+        if (_spanNodes.Length < slots.Length)
+        {
+            _spanNodes = new int[slots.Length];
+            Array.Fill(_spanNodes, -1);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            int index = _order.DequeueHead();
+            ref Node node = ref _nodes[index];
+            slots[i] = node.Value;
+            node.Value = default!;
+            node.SpanSlot = i + 1;
+            _spanNodes[i] = index;
+        }
+
+        Count = _order.Count;
+        return count;
+    }
+
+    /// <inheritdoc/>
+    public override void AttachSpan(ConsumerSpan<T> span) => _span = span;
+
+    /// <inheritdoc/>
+    public override void SpanUsedUp()
+    {
+        FreeSpanNodes(all: true);
+        ReleaseIfEmpty();
     }
 
     /// <inheritdoc/>
@@ -223,10 +291,42 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         _buckets = new int[length];
         for (int i = 0; i < _order.Count; i++)
         {
-            int index = _order.At(i);
-            int bucket = _nodes[index].Hash % length;
-            _nodes[index].Next = _buckets[bucket] - 1;
-            _buckets[bucket] = index + 1;
+            Relink(_order.At(i), length);
+        }
+
+        foreach (int index in _spanNodes)
+        {
+            if (index >= 0)
+            {
+                Relink(index, length);
+            }
+        }
+    }
+
+    /// <summary>Puts a node at the head of its bucket's chain, in buckets of <paramref name="length"/>.</summary>
+    private void Relink(int index, int length)
+    {
+        int bucket = _nodes[index].Hash % length;
+        _nodes[index].Next = _buckets[bucket] - 1;
+        _buckets[bucket] = index + 1;
+    }
+
+    /// <summary>Frees the node kept for a span position; its value was taken or evicted.</summary>
+    private void FreeSpanNode(int position)
+    {
+        _ = Unlink(_spanNodes[position]);
+        _spanNodes[position] = -1;
+    }
+
+    /// <summary>Frees the nodes kept for span positions whose value is gone (all of them when <paramref name="all"/>: the span is used up).</summary>
+    private void FreeSpanNodes(bool all)
+    {
+        for (int position = 0; position < _spanNodes.Length; position++)
+        {
+            if (_spanNodes[position] >= 0 && (all || !_span!.Holds(position)))
+            {
+                FreeSpanNode(position);
+            }
         }
     }
 
@@ -235,7 +335,11 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     {
         if (_order.Count == 0 && _nodes.Length > Ring<int>.RetainedLength)
         {
-            Reset();
+            FreeSpanNodes(all: false);
+            if (Array.TrueForAll(_spanNodes, static index => index < 0))
+            {
+                Reset();
+            }
         }
     }
 
@@ -246,6 +350,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         _buckets = [];
         _used = 0;
         _free = -1;
+        Array.Fill(_spanNodes, -1);
     }
 
     /// <summary>One key's slot.</summary>
@@ -262,5 +367,8 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
 
         /// <summary>The next node in the bucket chain (or in the free list), or -1.</summary>
         public int Next;
+
+        /// <summary>0 while the value is here; otherwise its position in the consumer's span plus one.</summary>
+        public int SpanSlot;
     }
 }

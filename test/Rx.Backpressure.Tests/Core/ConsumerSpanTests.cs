@@ -8,7 +8,10 @@ using Rx.Backpressure.Core;
 
 namespace Rx.Backpressure.Tests.Core;
 
-/// <summary>The consumer's span on its own: who gets each item (the consumer, an eviction, a stop), and its conditional evictions.</summary>
+/// <summary>
+/// The consumer's span on its own: who gets each item (the consumer, an eviction, a stop), its conditional evictions,
+/// and a keyed arrival's replacement in place of an item not taken yet.
+/// </summary>
 public sealed class ConsumerSpanTests
 {
     [Test]
@@ -92,6 +95,63 @@ public sealed class ConsumerSpanTests
             int[] all = [.. taken, .. evicted, .. leftOver];
             Assert.That(all.Order(), Is.EqualTo(Enumerable.Range(0, 32)), $"round {round}: every item exactly once");
             Assert.That(taken, Is.Ordered.Ascending);
+        }
+    }
+
+    [Test]
+    public void TryReplace_ReplacesOnlyAnItemStillInTheRun()
+    {
+        var span = new ConsumerSpan<int>(4);
+        span.Fill(Storage(4));
+        Assert.That(span.TryTakeOldest(out _), Is.True);
+        Assert.That(span.TryEvictNewest(3, out _), Is.True);
+
+        Assert.That(span.TryReplace(0, 100, out _), Is.False, "position 0 was taken");
+        Assert.That(span.TryReplace(3, 103, out _), Is.False, "position 3 was evicted");
+        Assert.That(span.TryReplace(2, 102, out int replaced), Is.True);
+        Assert.That(replaced, Is.EqualTo(2));
+        Assert.That(span.Remaining, Is.EqualTo(2), "a replacement does not change the count");
+        Assert.That(span.Holds(1) && span.Holds(2) && !span.Holds(0) && !span.Holds(3), Is.True);
+        Assert.That(TakeAll(span), Is.EqualTo(new[] { 1, 102 }), "the replaced value is delivered in the item's place");
+    }
+
+    [Test]
+    public void ConsumerRacingReplacements_EachPositionDeliversOneValue_AndAReplacedValueIsNeverDelivered()
+    {
+        for (int round = 0; round < 2_000; round++)
+        {
+            var span = new ConsumerSpan<int>(32);
+            span.Fill(Storage(32));
+            var taken = new List<int>();
+            var replaced = new List<int>();
+            using var start = new Barrier(2);
+            var consumer = Task.Run(() =>
+            {
+                start.SignalAndWait();
+                while (span.TryTakeOldest(out int item))
+                {
+                    taken.Add(item);
+                }
+            });
+
+            // As the keyed buffer does, under its gate: replace the values of positions the consumer may be taking.
+            start.SignalAndWait();
+            for (int position = 0; position < 32; position++)
+            {
+                if (span.TryReplace(position, 1000 + position, out int old))
+                {
+                    replaced.Add(old);
+                }
+            }
+
+            consumer.Wait();
+
+            Assert.That(taken, Has.Count.EqualTo(32), $"round {round}: one value per position");
+            for (int position = 0; position < 32; position++)
+            {
+                int expected = replaced.Contains(position) ? 1000 + position : position;
+                Assert.That(taken[position], Is.EqualTo(expected), $"round {round}, position {position}: the replaced value is not delivered, its replacement is");
+            }
         }
     }
 
