@@ -78,6 +78,14 @@ public sealed class BackpressureCounters
         Buffer(1);
     }
 
+    /// <summary>Items were accepted and are now held (a run written at once).</summary>
+    /// <param name="count">How many.</param>
+    internal void ReceivedAndBuffered(int count)
+    {
+        Interlocked.Add(ref _received, count);
+        Buffer(count);
+    }
+
     /// <summary>An item was accepted and handed straight to a waiting consumer.</summary>
     internal void ReceivedAndDelivered()
     {

@@ -37,8 +37,16 @@ internal sealed class Accounting
         Held(1);
     }
 
+    /// <summary>Items were accepted and are now held (a run written at once).</summary>
+    /// <param name="count">How many.</param>
+    public void ReceivedAndBuffered(int count)
+    {
+        _counters?.ReceivedAndBuffered(count);
+        Held(count);
+    }
+
     /// <summary>
-    /// The metrics' part of <see cref="ReceivedAndBuffered"/>, for an arrival appended to the producer's lane, whose
+    /// The metrics' part of <see cref="ReceivedAndBuffered()"/>, for an arrival appended to the producer's lane, whose
     /// counters counted it while the producer owned the lane. A listener's code may run, so never while it is owned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

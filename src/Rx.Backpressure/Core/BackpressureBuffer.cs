@@ -475,6 +475,18 @@ internal sealed class BackpressureBuffer<T>
         {
             CloseLaneLocked();
             CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            if (!_terminal && !_readerWaiting && !_windowOpen && !_isKeyed && !_attention)
+            {
+                // What the loop below does item by item while there is room (without attention, a room check is only
+                // a count), in one copy; the pressure check after the last sees what a check after each would have
+                // seen last, since only the high watermark turns pressure on.
+                written = Math.Min(count, _items.Capacity - CountHeldLocked());
+                _items.EnqueueRange(items, written);
+                Array.Clear(items, 0, written);
+                _accounting.ReceivedAndBuffered(written);
+                publishPressure |= written > 0 && UpdatePressureAfterEnqueueLocked();
+            }
+
             while (written < count && !_terminal && !_readerWaiting && !_windowOpen && !_isKeyed
                 && HasRoomLocked(ref publishPressure, ref releaseProducer, ref wakeWriter))
             {

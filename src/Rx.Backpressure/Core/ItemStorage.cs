@@ -62,6 +62,17 @@ internal abstract class ItemStorage<T>
     /// <param name="item">The item.</param>
     public abstract void Enqueue(T item);
 
+    /// <summary>Appends <paramref name="count"/> items in order (not for a keyed storage); they must fit.</summary>
+    /// <param name="items">The items, from index 0.</param>
+    /// <param name="count">How many.</param>
+    public virtual void EnqueueRange(T[] items, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Enqueue(items[i]);
+        }
+    }
+
     /// <summary>
     /// Moves the <paramref name="count"/> oldest items into <paramref name="slots"/>, oldest first: the consumer's
     /// span filling. A keyed storage keeps their keys, so an arrival can still replace a value there (see

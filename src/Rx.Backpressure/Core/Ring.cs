@@ -77,6 +77,53 @@ internal struct Ring<T>
         _count++;
     }
 
+    /// <summary>Appends <paramref name="count"/> items in order, copied from <paramref name="source"/>; they must fit.</summary>
+    /// <param name="source">The items.</param>
+    /// <param name="count">How many, from index 0.</param>
+    public void EnqueueRange(T[] source, int count)
+    {
+        Debug.Assert(_count + count <= _capacity, "EnqueueRange past the capacity.");
+        while (_items.Length - _count < count)
+        {
+            _ = Grow();
+        }
+
+        int tail = _head + _count;
+        if (tail >= _items.Length)
+        {
+            tail -= _items.Length;
+        }
+
+        int first = Math.Min(count, _items.Length - tail);
+        Array.Copy(source, 0, _items, tail, first);
+        Array.Copy(source, first, _items, 0, count - first);
+        _count += count;
+    }
+
+    /// <summary>Moves the <paramref name="count"/> oldest items into <paramref name="destination"/>, oldest first; they must be held.</summary>
+    /// <param name="destination">Where they go, from index 0.</param>
+    /// <param name="count">How many.</param>
+    public void DequeueRange(T[] destination, int count)
+    {
+        Debug.Assert(count <= _count, "DequeueRange past the items held.");
+        int first = Math.Min(count, _items.Length - _head);
+        Array.Copy(_items, _head, destination, 0, first);
+        Array.Clear(_items, _head, first);
+        Array.Copy(_items, 0, destination, first, count - first);
+        Array.Clear(_items, 0, count - first);
+        _head += count;
+        if (_head >= _items.Length)
+        {
+            _head -= _items.Length;
+        }
+
+        _count -= count;
+        if (_count == 0)
+        {
+            Emptied();
+        }
+    }
+
     /// <summary>Removes and returns the oldest item; the ring must not be empty.</summary>
     /// <returns>The oldest item.</returns>
     public T DequeueHead()

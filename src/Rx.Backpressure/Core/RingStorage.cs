@@ -33,6 +33,21 @@ internal sealed class RingStorage<T> : ItemStorage<T>
     }
 
     /// <inheritdoc/>
+    public override void EnqueueRange(T[] items, int count)
+    {
+        _ring.EnqueueRange(items, count);
+        Count = _ring.Count;
+    }
+
+    /// <inheritdoc/>
+    public override int MoveHeadInto(T[] slots, int count)
+    {
+        _ring.DequeueRange(slots, count);
+        Count = _ring.Count;
+        return count;
+    }
+
+    /// <inheritdoc/>
     public override T DequeueHead()
     {
         T item = _ring.DequeueHead();

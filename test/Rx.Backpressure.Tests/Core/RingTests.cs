@@ -49,4 +49,66 @@ public sealed class RingTests
         var ring = new Ring<int>(capacity);
         Assert.That(ring.Capacity, Is.EqualTo(capacity));
     }
+
+    [Test]
+    public void Ring_Ranges_AgreeWithItemByItem_AcrossWrapAroundAndGrowth([Values(5, 64, 3000)] int capacity)
+    {
+        // A reference ring fed item by item and one fed in ranges, with a random mix of run lengths: same items, same order.
+        var random = new System.Random(capacity);
+        var ring = new Ring<int>(capacity);
+        var reference = new System.Collections.Generic.Queue<int>();
+        int next = 0;
+        for (int step = 0; step < 2_000; step++)
+        {
+            if (random.Next(2) == 0)
+            {
+                int count = random.Next(0, System.Math.Min(40, capacity - ring.Count) + 1);
+                int[] run = Enumerable.Range(next, count).Concat(new[] { -1, -1 }).ToArray();
+                next += count;
+                ring.EnqueueRange(run, count);
+                foreach (int item in run.Take(count))
+                {
+                    reference.Enqueue(item);
+                }
+            }
+            else
+            {
+                int count = random.Next(0, System.Math.Min(40, ring.Count) + 1);
+                int[] slots = new int[count + 2];
+                ring.DequeueRange(slots, count);
+                Assert.That(slots.Take(count), Is.EqualTo(Enumerable.Range(0, count).Select(_ => reference.Dequeue())), $"step {step}");
+                Assert.That(slots.Skip(count), Is.All.Zero, "nothing written past the count");
+            }
+
+            Assert.That(ring.Count, Is.EqualTo(reference.Count));
+            ring.AssertInvariants();
+        }
+
+        Assert.That(ring.ToArray(), Is.EqualTo(reference.ToArray()));
+    }
+
+    [Test]
+    public void Ring_DequeueRange_ClearsTheSlots_AndGivesLargeStorageBackWhenEmptied()
+    {
+        var ring = new Ring<object>(5000);
+        System.WeakReference first = FillAndTakeTheFirst(ref ring);
+        System.GC.Collect();
+        System.GC.WaitForPendingFinalizers();
+        Assert.That(first.IsAlive, Is.False, "a dequeued item is not referenced by the ring");
+
+        ring.DequeueRange(new object[2999], 2999);
+        Assert.That(ring.Count, Is.Zero);
+        Assert.That(ring.AllocatedLength, Is.Zero, "storage past the retained length is given back");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static System.WeakReference FillAndTakeTheFirst(ref Ring<object> ring)
+    {
+        object[] items = Enumerable.Range(0, 3000).Select(_ => new object()).ToArray();
+        ring.EnqueueRange(items, items.Length);
+        Assert.That(ring.AllocatedLength, Is.GreaterThanOrEqualTo(3000));
+        var weak = new System.WeakReference(items[0]);
+        ring.DequeueRange(new object[1], 1);
+        return weak;
+    }
 }
