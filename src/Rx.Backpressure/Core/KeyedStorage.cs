@@ -67,6 +67,9 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// </summary>
     private int[] _spanNodes = [];
 
+    /// <summary>How many positions of <see cref="_spanNodes"/> the last fill used; the rest are -1.</summary>
+    private int _spanFilled;
+
     /// <summary>Initializes a new instance of the <see cref="KeyedStorage{T, TKey}"/> class. Allocates no slots.</summary>
     /// <param name="capacity">The bound, in keys.</param>
     /// <param name="keySelector">Extracts an item's key.</param>
@@ -185,6 +188,8 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
             _spanNodes[i] = index;
         }
 
+        _spanFilled = count;
+
         Count = _order.Count;
         return count;
     }
@@ -294,11 +299,11 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
             Relink(_order.At(i), length);
         }
 
-        foreach (int index in _spanNodes)
+        for (int position = 0; position < _spanFilled; position++)
         {
-            if (index >= 0)
+            if (_spanNodes[position] >= 0)
             {
-                Relink(index, length);
+                Relink(_spanNodes[position], length);
             }
         }
     }
@@ -321,12 +326,25 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// <summary>Frees the nodes kept for span positions whose value is gone (all of them when <paramref name="all"/>: the span is used up).</summary>
     private void FreeSpanNodes(bool all)
     {
-        for (int position = 0; position < _spanNodes.Length; position++)
+        bool kept = false;
+        for (int position = 0; position < _spanFilled; position++)
         {
-            if (_spanNodes[position] >= 0 && (all || !_span!.Holds(position)))
+            if (_spanNodes[position] >= 0)
             {
-                FreeSpanNode(position);
+                if (all || !_span!.Holds(position))
+                {
+                    FreeSpanNode(position);
+                }
+                else
+                {
+                    kept = true;
+                }
             }
+        }
+
+        if (!kept)
+        {
+            _spanFilled = 0;
         }
     }
 
@@ -336,7 +354,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         if (_order.Count == 0 && _nodes.Length > Ring<int>.RetainedLength)
         {
             FreeSpanNodes(all: false);
-            if (Array.TrueForAll(_spanNodes, static index => index < 0))
+            if (_spanFilled == 0)
             {
                 Reset();
             }
@@ -351,6 +369,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         _used = 0;
         _free = -1;
         Array.Fill(_spanNodes, -1);
+        _spanFilled = 0;
     }
 
     /// <summary>One key's slot.</summary>
