@@ -58,6 +58,9 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>The caller's counters, or null: the lane's appends count into them directly.</summary>
     private readonly BackpressureCounters? _counters;
 
+    /// <summary>LatestByKey's lane, kept by its storage (arrivals carry their keys), when it is used; otherwise null.</summary>
+    private readonly IKeyedLane<T>? _keyedLane;
+
     /// <summary>The consumer's wait for an item (or the end).</summary>
     private readonly AsyncSignal _reader;
 
@@ -242,6 +245,7 @@ internal sealed class BackpressureBuffer<T>
             && policy.OnDropped is null && policy.Counters is null && policy.HighWatermark == 0;
         _rejecting = _unobservedDrops && policy.Capacity == 0;
         _usesSpan = policy.Capacity >= 2;
+        _keyedLane = _usesSpan && _items is IKeyedLane<T> { UsesLane: true } keyedLane ? keyedLane : null;
         _evicts = policy.Sampling == SampleMode.None && policy.Overflow is BufferOverflow.DropOldest or BufferOverflow.DropNewest;
         _pressureDecisions = policy.Pressure as IPressureDecision;
         _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
@@ -316,6 +320,12 @@ internal sealed class BackpressureBuffer<T>
             return true;
         }
 
+        if (_keyedLane is { } keyedLane && keyedLane.TryAppend(item))
+        {
+            _accounting.AnnounceBuffered();
+            return true;
+        }
+
         // Fast path: an arrival that a full buffer would discard, when nothing observes the discard, needs no gate.
         if (_unobservedDrops && (_usesSpan ? HeldLowerBound() >= _items.Capacity : _rejecting) && !BackpressureTelemetry.Dropped.Enabled)
         {
@@ -340,6 +350,7 @@ internal sealed class BackpressureBuffer<T>
             // without the gate has its effects before this arrival is placed.
             CloseLaneLocked();
             CatchUpLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
+            Exception? selectorFault = _keyedLane?.TakePreparedFault();
             if (_sourceEnded)
             {
                 // After the source's own end: ignored, not counted.
@@ -348,6 +359,15 @@ internal sealed class BackpressureBuffer<T>
             {
                 dropped = item;
                 hasDropped = true;
+                _accounting.ReceivedAndDropped(DropReason.Stopped);
+            }
+            else if (selectorFault is not null)
+            {
+                // LatestByKey: the key selector ran for this arrival without the gate and threw; as below, the arrival
+                // is dropped and the sequence fails with the exception.
+                dropped = item;
+                hasDropped = true;
+                fault = selectorFault;
                 _accounting.ReceivedAndDropped(DropReason.Stopped);
             }
             else if (_windowOpen)
@@ -753,7 +773,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            _lane.MoveTo(_items);
+            MoveLaneLocked();
             return (_span is { } span ? [.. span.ToArray(), .. _items.ToArray()] : _items.ToArray(), _hasPending, _pending);
         }
     }
@@ -764,7 +784,7 @@ internal sealed class BackpressureBuffer<T>
     {
         lock (_gate)
         {
-            _lane.MoveTo(_items);
+            MoveLaneLocked();
             if (_span is { Remaining: 0 })
             {
                 _items.SpanUsedUp();
@@ -837,10 +857,14 @@ internal sealed class BackpressureBuffer<T>
                 return _cancellation is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_cancellation);
             }
 
-            // The producer's appends join the held items. A read that finds nothing held would wait: first the
+            // The producer's appends join the held items. A read that still finds nothing held would wait: first the
             // producer's credit is taken back, so the next arrival takes the gate and is handed to this reader, and
-            // what it appended meanwhile is taken here.
-            _ = CountHeldLocked() == 0 && !_terminal ? _lane.Close(_items) : _lane.MoveTo(_items);
+            // what it appended meanwhile is taken here. A read that finds items leaves the credit alone.
+            MoveLaneLocked();
+            if (CountHeldLocked() == 0 && !_terminal)
+            {
+                CloseLaneLocked();
+            }
 
             if (maxSize == 0 && TryTakeLocked(out CurrentSlot, ref publishPressure, ref releaseProducer))
             {
@@ -888,7 +912,7 @@ internal sealed class BackpressureBuffer<T>
         T[] batch;
         lock (_gate)
         {
-            _lane.MoveTo(_items);
+            MoveLaneLocked();
             batch = TakeAvailableLocked(first, 1, maxSize, ref publishPressure, ref releaseProducer) ?? [first];
             wakeWriter = TakeWriterIfRoomLocked();
             UpdateFlagsLocked();
@@ -999,7 +1023,33 @@ internal sealed class BackpressureBuffer<T>
     /// arrival takes the gate. Call under the gate, at the start of a producer's section and wherever a change makes
     /// an arrival do more than be buffered (a reader about to wait, a stop, the end).
     /// </summary>
-    private void CloseLaneLocked() => _lane.Close(_items);
+    private void CloseLaneLocked()
+    {
+        if (_keyedLane is { } keyedLane)
+        {
+            _accounting.BufferedDropped(keyedLane.CloseLane(), DropReason.Replaced);
+        }
+        else
+        {
+            _lane.Close(_items);
+        }
+    }
+
+    /// <summary>
+    /// Moves what the producer appended into storage, keeping its credit: for a section that looks at the held items
+    /// without changing what an arrival would do. Call under the gate.
+    /// </summary>
+    private void MoveLaneLocked()
+    {
+        if (_keyedLane is { } keyedLane)
+        {
+            _accounting.BufferedDropped(keyedLane.MoveLane(), DropReason.Replaced);
+        }
+        else
+        {
+            _lane.MoveTo(_items);
+        }
+    }
 
     /// <summary>
     /// At the end of a producer's section: grants the producer credit for the arrivals that would each only be
@@ -1009,12 +1059,20 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private void GrantLaneLocked()
     {
-        if (!_usesSpan || _isKeyed)
+        if (!_usesSpan || (_isKeyed && _keyedLane is null))
         {
             return;
         }
 
-        _lane.Grant(ArrivalsOnlyBuffer ? LaneLimit - 1 - CountHeldLocked() : 0);
+        int room = ArrivalsOnlyBuffer ? LaneLimit - 1 - CountHeldLocked() : 0;
+        if (_keyedLane is { } keyedLane)
+        {
+            keyedLane.GrantLane(room);
+        }
+        else
+        {
+            _lane.Grant(room);
+        }
     }
 
     /// <summary>
@@ -1171,7 +1229,7 @@ internal sealed class BackpressureBuffer<T>
 
     /// <summary>A racy look, without the gate, at whether a read would find an item or the end.</summary>
     private bool HeldOrEndedWithoutGate() =>
-        (_span?.Remaining ?? 0) != 0 || _items.CountWithoutGate != 0 || _lane.Count != 0 || Volatile.Read(ref _terminal) || Volatile.Read(ref _stopped);
+        (_span?.Remaining ?? 0) != 0 || _items.CountWithoutGate != 0 || (_keyedLane?.LaneCount ?? _lane.Count) != 0 || Volatile.Read(ref _terminal) || Volatile.Read(ref _stopped);
 
     /// <summary>
     /// A lower bound of the items held, read without the gate by the producer: the span's count first, then
@@ -1743,9 +1801,9 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(!_readerWaiting || held == 0, "a reader waits while items are buffered");
         Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
-        if (_lane.CountAndCredit is var laneShare and > 0)
+        if ((_keyedLane?.LaneCountAndCredit ?? _lane.CountAndCredit) is var laneShare and > 0)
         {
-            Debug.Assert(_lane.Credit == 0 || ArrivalsOnlyBuffer, "the producer has credit while an arrival would do more than be buffered");
+            Debug.Assert((_keyedLane?.LaneCredit ?? _lane.Credit) == 0 || ArrivalsOnlyBuffer, "the producer has credit while an arrival would do more than be buffered");
             Debug.Assert(held + laneShare < LaneLimit, "the producer's credit reaches the capacity or the high watermark");
         }
     }

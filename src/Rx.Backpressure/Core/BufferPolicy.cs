@@ -161,7 +161,7 @@ internal sealed class BufferPolicy<T>
         Capacity = capacity,
         Overflow = overflow,
         PausesSource = overflow == BufferOverflow.Wait,
-        KeyedStorage = () => new KeyedStorage<T, TKey>(capacity, keySelector, comparer),
+        KeyedStorage = () => new KeyedStorage<T, TKey>(capacity, keySelector, comparer, usesLane: onDropped is null && counters is null),
         OnDropped = onDropped,
         Scheduler = scheduler,
         Counters = counters,

@@ -10,7 +10,7 @@ namespace Rx.Backpressure.Core;
 /// buffer keeps every rule of a plain one. Not thread-safe: the buffer guards it with its gate.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-internal abstract class ItemStorage<T>
+internal abstract class ItemStorage<T> : ILaneTarget<T>
 {
     /// <summary>The number of items held.</summary>
     private int _count;
@@ -72,6 +72,9 @@ internal abstract class ItemStorage<T>
             Enqueue(items[i]);
         }
     }
+
+    /// <inheritdoc/>
+    void ILaneTarget<T>.AppendRange(T[] slots, int count) => EnqueueRange(slots, count);
 
     /// <summary>
     /// Moves the <paramref name="count"/> oldest items into <paramref name="slots"/>, oldest first: the consumer's

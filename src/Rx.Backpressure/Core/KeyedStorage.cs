@@ -11,7 +11,7 @@ namespace Rx.Backpressure.Core;
 /// </summary>
 /// <remarks>
 /// <para>A small hash table of nodes (value, key, hash, bucket chain) plus a <see cref="Ring{T}"/> of node indices
-/// in arrival order. User code — the key selector and the comparer — runs only in <see cref="TryReplace"/>'s lookup,
+/// in arrival order. User code — the key selector and the comparer — runs only in <see cref="TryReplace(T, out T)"/>'s lookup,
 /// before anything changes: inserting, removing and growing use the stored hashes and node indices, so a selector or
 /// comparer that throws leaves the storage intact. A <c>null</c> key is a key (hash 0, equal only to <c>null</c>).</para>
 /// <para>The oldest values may be in the consumer's span (<see cref="MoveHeadInto"/>): their nodes stay in the table,
@@ -24,13 +24,32 @@ namespace Rx.Backpressure.Core;
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 /// <typeparam name="TKey">The key type.</typeparam>
-internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
+internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILaneTarget<KeyedStorage<T, TKey>.Arrival>
 {
+    /// <summary>The storage whose <see cref="TryAppend"/> turned this thread's arrival away with a key or fault kept for its locked path.</summary>
+    [ThreadStatic]
+    private static KeyedStorage<T, TKey>? threadPreparedFor;
+
+    /// <summary>The key kept for the locked path (with <see cref="threadPreparedFor"/>).</summary>
+    [ThreadStatic]
+    private static TKey? threadPreparedKey;
+
+    /// <summary>The hash of <see cref="threadPreparedKey"/>.</summary>
+    [ThreadStatic]
+    private static int threadPreparedHash;
+
+    /// <summary>What the key selector threw for the arrival, instead of a key.</summary>
+    [ThreadStatic]
+    private static Exception? threadPreparedFault;
+
     /// <summary>Extracts an item's key (user code).</summary>
     private readonly Func<T, TKey> _keySelector;
 
     /// <summary>Compares keys (user code).</summary>
     private readonly IEqualityComparer<TKey> _comparer;
+
+    /// <summary>Whether the producer's lane is used (see <see cref="IKeyedLane{T}"/>).</summary>
+    private readonly bool _usesLane;
 
     /// <summary>Live node indices, oldest key first.</summary>
     private Ring<int> _order;
@@ -47,7 +66,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// <summary>The first free node, or -1.</summary>
     private int _free = -1;
 
-    /// <summary>The key computed by the last <see cref="TryReplace"/> that found no held value, for the <see cref="Enqueue"/> that follows.</summary>
+    /// <summary>The key computed by the last <see cref="TryReplace(T, out T)"/> that found no held value, for the <see cref="Enqueue"/> that follows.</summary>
     private TKey _pendingKey = default!;
 
     /// <summary>The hash of <see cref="_pendingKey"/>.</summary>
@@ -55,6 +74,12 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
 
     /// <summary>Whether <see cref="_pendingKey"/> is set.</summary>
     private bool _hasPendingKey;
+
+    /// <summary>The producer's arrivals with their keys, appended without the gate; a mutable struct used in place.</summary>
+    private ProducerLane<Arrival> _lane;
+
+    /// <summary>How many held values the arrivals moved from the lane so far replaced (see <see cref="MoveLane"/>).</summary>
+    private int _laneReplaced;
 
     /// <summary>The consumer's span, once the buffer created it.</summary>
     private ConsumerSpan<T>? _span;
@@ -74,54 +99,146 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
     /// <param name="capacity">The bound, in keys.</param>
     /// <param name="keySelector">Extracts an item's key.</param>
     /// <param name="comparer">Compares keys.</param>
-    public KeyedStorage(int capacity, Func<T, TKey> keySelector, IEqualityComparer<TKey> comparer)
+    /// <param name="usesLane">Whether the producer may append without the gate: only when no replacement is observed as it happens (no <c>onDropped</c>, no counters) and <see cref="ComparesWithoutUserCode"/>.</param>
+    public KeyedStorage(int capacity, Func<T, TKey> keySelector, IEqualityComparer<TKey> comparer, bool usesLane)
         : base(capacity)
     {
         _keySelector = keySelector;
         _comparer = comparer;
         _order = new Ring<int>(capacity);
+        _usesLane = usesLane && ComparesWithoutUserCode(comparer);
     }
+
+    /// <summary>Gets a value indicating whether the producer's lane is used.</summary>
+    public bool UsesLane => _usesLane;
+
+    /// <inheritdoc/>
+    public int LaneCount => _lane.Count;
+
+    /// <inheritdoc/>
+    public int LaneCountAndCredit => _lane.CountAndCredit;
+
+    /// <inheritdoc/>
+    public int LaneCredit => _lane.Credit;
 
     /// <inheritdoc/>
     public override int AllocatedLength => _nodes.Length;
 
+    /// <summary>
+    /// Whether comparing keys runs no user code, so arrivals may be looked up later, when the lane moves, without a
+    /// fault appearing there: the default comparer of a key type whose equality is the runtime's own.
+    /// </summary>
+    /// <param name="comparer">The comparer in use.</param>
+    /// <returns>True for the default comparer of a primitive, enum, string, decimal, Guid, DateTime, DateTimeOffset or TimeSpan key, or a nullable one.</returns>
+    public static bool ComparesWithoutUserCode(IEqualityComparer<TKey> comparer)
+    {
+        Type type = Nullable.GetUnderlyingType(typeof(TKey)) ?? typeof(TKey);
+        return ReferenceEquals(comparer, EqualityComparer<TKey>.Default)
+            && (type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(Guid)
+                || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan));
+    }
+
     /// <inheritdoc/>
     public override bool TryReplace(T item, out T replaced)
     {
-        TKey key = _keySelector(item);
-        int hash = key is null ? 0 : _comparer.GetHashCode(key) & int.MaxValue;
-        if (_buckets.Length > 0)
+        TKey key;
+        int hash;
+        if (threadPreparedFor == this)
         {
-            for (int i = _buckets[hash % _buckets.Length] - 1; i >= 0; i = _nodes[i].Next)
-            {
-                ref Node node = ref _nodes[i];
-                if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
-                {
-                    if (node.SpanSlot == 0)
-                    {
-                        replaced = node.Value;
-                        node.Value = item;
-                    }
-                    else if (!_span!.TryReplace(node.SpanSlot - 1, item, out replaced))
-                    {
-                        // The consumer took the key's value from its span (or it was evicted): the key is not held
-                        // any more, and the arrival is a new key. Keys are unique in the table: the search ends here.
-                        FreeSpanNode(node.SpanSlot - 1);
-                        break;
-                    }
-
-                    _hasPendingKey = false;
-                    _pendingKey = default!;
-                    return true;
-                }
-            }
+            // The producer computed the key without the gate, then found the lane closed: the selector ran once.
+            key = threadPreparedKey!;
+            hash = threadPreparedHash;
+            threadPreparedFor = null;
+            threadPreparedKey = default;
+        }
+        else
+        {
+            key = _keySelector(item);
+            hash = Hash(key);
         }
 
-        _pendingKey = key;
-        _pendingHash = hash;
-        _hasPendingKey = true;
-        replaced = default!;
+        return TryReplace(item, key, hash, out replaced);
+    }
+
+    /// <inheritdoc/>
+    public bool TryAppend(T item)
+    {
+        if (!_lane.MayAppend)
+        {
+            // The locked path computes the key itself; nothing this thread kept earlier may stand in for it.
+            threadPreparedFor = null;
+            return false;
+        }
+
+        TKey key;
+        int hash;
+        try
+        {
+            key = _keySelector(item);
+            hash = Hash(key);
+        }
+        catch (Exception ex)
+        {
+            Prepare(default!, 0, ex);
+            return false;
+        }
+
+        if (_lane.TryAppend(new Arrival(item, key, hash), null))
+        {
+            return true;
+        }
+
+        Prepare(key, hash, null);
         return false;
+    }
+
+    /// <inheritdoc/>
+    public Exception? TakePreparedFault()
+    {
+        if (threadPreparedFor != this || threadPreparedFault is not { } fault)
+        {
+            return null;
+        }
+
+        threadPreparedFor = null;
+        threadPreparedFault = null;
+        return fault;
+    }
+
+    /// <inheritdoc/>
+    public int MoveLane()
+    {
+        _laneReplaced = 0;
+        _ = _lane.MoveTo(this);
+        return _laneReplaced;
+    }
+
+    /// <inheritdoc/>
+    public int CloseLane()
+    {
+        _laneReplaced = 0;
+        _ = _lane.Close(this);
+        return _laneReplaced;
+    }
+
+    /// <inheritdoc/>
+    public void GrantLane(int room) => _lane.Grant(room);
+
+    /// <inheritdoc/>
+    void ILaneTarget<Arrival>.AppendRange(Arrival[] slots, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref Arrival arrival = ref slots[i];
+            if (TryReplace(arrival.Value, arrival.Key, arrival.Hash, out _))
+            {
+                _laneReplaced++;
+            }
+            else
+            {
+                Enqueue(arrival.Value);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -308,6 +425,55 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         }
     }
 
+    /// <summary>The lookup of <see cref="TryReplace(T, out T)"/>, with the key computed: replaces the key's held value, or keeps the key for <see cref="Enqueue"/>.</summary>
+    private bool TryReplace(T item, TKey key, int hash, out T replaced)
+    {
+        if (_buckets.Length > 0)
+        {
+            for (int i = _buckets[hash % _buckets.Length] - 1; i >= 0; i = _nodes[i].Next)
+            {
+                ref Node node = ref _nodes[i];
+                if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
+                {
+                    if (node.SpanSlot == 0)
+                    {
+                        replaced = node.Value;
+                        node.Value = item;
+                    }
+                    else if (!_span!.TryReplace(node.SpanSlot - 1, item, out replaced))
+                    {
+                        // The consumer took the key's value from its span (or it was evicted): the key is not held
+                        // any more, and the arrival is a new key. Keys are unique in the table: the search ends here.
+                        FreeSpanNode(node.SpanSlot - 1);
+                        break;
+                    }
+
+                    _hasPendingKey = false;
+                    _pendingKey = default!;
+                    return true;
+                }
+            }
+        }
+
+        _pendingKey = key;
+        _pendingHash = hash;
+        _hasPendingKey = true;
+        replaced = default!;
+        return false;
+    }
+
+    /// <summary>A key's hash, non-negative; 0 for null.</summary>
+    private int Hash(TKey key) => key is null ? 0 : _comparer.GetHashCode(key) & int.MaxValue;
+
+    /// <summary>Keeps a key, or the selector's exception, for this thread's locked path.</summary>
+    private void Prepare(TKey key, int hash, Exception? fault)
+    {
+        threadPreparedFor = this;
+        threadPreparedKey = key;
+        threadPreparedHash = hash;
+        threadPreparedFault = fault;
+    }
+
     /// <summary>Puts a node at the head of its bucket's chain, in buckets of <paramref name="length"/>.</summary>
     private void Relink(int index, int length)
     {
@@ -370,6 +536,30 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>
         _free = -1;
         Array.Fill(_spanNodes, -1);
         _spanFilled = 0;
+    }
+
+    /// <summary>An arrival in the producer's lane, with the key the producer computed for it.</summary>
+    internal readonly struct Arrival
+    {
+        /// <summary>Initializes a new instance of the <see cref="Arrival"/> struct.</summary>
+        /// <param name="value">The arrival.</param>
+        /// <param name="key">Its key.</param>
+        /// <param name="hash">The key's hash.</param>
+        public Arrival(T value, TKey key, int hash)
+        {
+            Value = value;
+            Key = key;
+            Hash = hash;
+        }
+
+        /// <summary>Gets the arrival.</summary>
+        public T Value { get; }
+
+        /// <summary>Gets its key.</summary>
+        public TKey Key { get; }
+
+        /// <summary>Gets the key's hash.</summary>
+        public int Hash { get; }
     }
 
     /// <summary>One key's slot.</summary>

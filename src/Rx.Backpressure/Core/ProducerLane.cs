@@ -70,6 +70,9 @@ internal struct ProducerLane<T>
     /// <summary>Gets the credit left (tests and invariants).</summary>
     public readonly int Credit => (Volatile.Read(ref Unsafe.AsRef(in _state)) & CreditMask) / CreditUnit;
 
+    /// <summary>Gets a value indicating whether an append would find credit and the lane free now (a hint: it may change at once).</summary>
+    public readonly bool MayAppend => (uint)(Volatile.Read(ref Unsafe.AsRef(in _state)) - CreditUnit) < (uint)(Busy - CreditUnit);
+
     /// <summary>
     /// The producer appends an arrival, without the gate, if there is credit and no other thread owns the lane. The
     /// caller's counters count it as received and buffered before anyone can take it.
@@ -95,7 +98,7 @@ internal struct ProducerLane<T>
     /// <summary>Moves the appended items into <paramref name="storage"/>, oldest first; the credit stays. Under the gate.</summary>
     /// <param name="storage">Where the items go, behind the items there.</param>
     /// <returns>How many items moved.</returns>
-    public int MoveTo(ItemStorage<T> storage)
+    public int MoveTo(ILaneTarget<T> storage)
     {
         if ((Volatile.Read(ref _state) & EndMask) == 0)
         {
@@ -111,7 +114,7 @@ internal struct ProducerLane<T>
     /// <summary>Takes the credit back and moves the appended items into <paramref name="storage"/>. Under the gate.</summary>
     /// <param name="storage">Where the items go, behind the items there.</param>
     /// <returns>How many items moved.</returns>
-    public int Close(ItemStorage<T> storage)
+    public int Close(ILaneTarget<T> storage)
     {
         if (Volatile.Read(ref _state) == 0)
         {
@@ -157,14 +160,14 @@ internal struct ProducerLane<T>
     }
 
     /// <summary>Moves slots 0 to the end of <paramref name="state"/> into <paramref name="storage"/> and clears them. The caller owns the lane.</summary>
-    private readonly int MoveOut(int state, ItemStorage<T> storage)
+    private readonly int MoveOut(int state, ILaneTarget<T> storage)
     {
         int end = state & EndMask;
         Debug.Assert(end <= Length, "the end is inside the lane");
-        for (int i = 0; i < end; i++)
+        if (end > 0)
         {
-            storage.Enqueue(_slots![i]);
-            _slots[i] = default!;
+            storage.AppendRange(_slots!, end);
+            System.Array.Clear(_slots!, 0, end);
         }
 
         return end;
