@@ -31,15 +31,6 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class BackpressureBuffer<T>
 {
-    /// <summary>The fewest rounds the consumer spins before it waits (see <see cref="SpinForArrival"/>).</summary>
-    internal const int MinSpinRounds = 2;
-
-    /// <summary>The most rounds the consumer spins before it waits: with <see cref="SpinRoundLength"/>, a few microseconds.</summary>
-    internal const int MaxSpinRounds = 64;
-
-    /// <summary>The length of a spin round, in <see cref="Thread.SpinWait(int)"/> iterations.</summary>
-    private const int SpinRoundLength = 16;
-
     /// <summary>Guards every mutable field below.</summary>
     private readonly Lock _gate = new();
 
@@ -221,13 +212,6 @@ internal sealed class BackpressureBuffer<T>
     /// </summary>
     private ProducerLane<T> _lane;
 
-    /// <summary>
-    /// How many rounds the consumer spins, before a read that would wait, for an arrival from a producer running on
-    /// another core (0: never, in virtual time or on one core). Adapts: doubled when a spin saw an arrival, halved
-    /// when it did not, between <see cref="MinSpinRounds"/> and <see cref="MaxSpinRounds"/>.
-    /// </summary>
-    private int _spinRounds;
-
     /// <summary>Initializes a new instance of the <see cref="BackpressureBuffer{T}"/> class.</summary>
     /// <param name="policy">The operator's validated configuration.</param>
     public BackpressureBuffer(BufferPolicy<T> policy)
@@ -249,7 +233,6 @@ internal sealed class BackpressureBuffer<T>
         _evicts = policy.Sampling == SampleMode.None && policy.Overflow is BufferOverflow.DropOldest or BufferOverflow.DropNewest;
         _pressureDecisions = policy.Pressure as IPressureDecision;
         _pressurePublication = _pressureDecisions is null ? policy.Pressure : null;
-        _spinRounds = policy.IsVirtualTime || Environment.ProcessorCount == 1 ? 0 : MinSpinRounds;
     }
 
     /// <summary>Gets the item produced by the last read that returned true.</summary>
@@ -269,9 +252,6 @@ internal sealed class BackpressureBuffer<T>
             }
         }
     }
-
-    /// <summary>Gets how many rounds the consumer spins before its next wait (tests).</summary>
-    internal int SpinRounds => _spinRounds;
 
     /// <summary>Gets the item the last successful read produced, in its cell of its own.</summary>
     private ref T CurrentSlot => ref _currentCell[CacheLine<T>.Index];
@@ -569,11 +549,6 @@ internal sealed class BackpressureBuffer<T>
             }
         }
 
-        if (_spinRounds != 0)
-        {
-            SpinForArrival();
-        }
-
         return Read(0);
     }
 
@@ -584,15 +559,7 @@ internal sealed class BackpressureBuffer<T>
     /// <param name="maxSize">The most items to take, at least 1.</param>
     /// <returns>True with a batch; false at the end; faults like <see cref="ReadAsync"/>.</returns>
     /// <exception cref="InvalidOperationException">The previous read has not been awaited yet.</exception>
-    public ValueTask<bool> ReadBatchAsync(int maxSize)
-    {
-        if (_spinRounds != 0)
-        {
-            SpinForArrival();
-        }
-
-        return Read(maxSize);
-    }
+    public ValueTask<bool> ReadBatchAsync(int maxSize) => Read(maxSize);
 
     /// <summary>
     /// Takes the batch of the last <see cref="ReadBatchAsync"/> that returned true. If that read had to wait, the
@@ -752,20 +719,6 @@ internal sealed class BackpressureBuffer<T>
             return fault;
         }
     }
-
-    /// <summary>
-    /// How many rounds the consumer spins next time, after a spin of <paramref name="rounds"/> rounds that saw an
-    /// arrival after <paramref name="spun"/> rounds (<paramref name="spun"/> equal to <paramref name="rounds"/>: it saw
-    /// none and the read waits). A spin that had to wait for its arrival doubles the next; one that saw none halves it;
-    /// one that found the arrival at once keeps it. Always between the least and the most rounds.
-    /// </summary>
-    /// <param name="rounds">The rounds the spin was allowed.</param>
-    /// <param name="spun">The rounds it spun.</param>
-    /// <returns>The rounds the next spin is allowed.</returns>
-    internal static int NextSpinRounds(int rounds, int spun) =>
-        spun >= rounds ? Math.Max(rounds / 2, MinSpinRounds)
-        : spun == 0 ? rounds
-        : Math.Min(rounds * 2, MaxSpinRounds);
 
     /// <summary>Returns the buffered items and the pending sample (tests and diagnostics).</summary>
     /// <returns>A snapshot.</returns>
@@ -1202,34 +1155,6 @@ internal sealed class BackpressureBuffer<T>
         _spanBound = _span?.Remaining ?? 0;
         return _items.Count + _spanBound;
     }
-
-    /// <summary>
-    /// Before a read under the gate: when nothing is held, spins a few rounds for an arrival (or the end) from a
-    /// producer on another core, so a consumer slightly faster than its producer finds the next items instead of
-    /// waiting to be woken — a wake costs the producer a thread-pool dispatch, which is where a fast pair spends its
-    /// time. A hint only: the read that follows decides everything under the gate, as it would without the spin, and
-    /// the spin never delays a read that has something to take.
-    /// </summary>
-    private void SpinForArrival()
-    {
-        int rounds = _spinRounds;
-        int round = 0;
-        while (round < rounds && !HeldOrEndedWithoutGate())
-        {
-            Thread.SpinWait(SpinRoundLength);
-            round++;
-        }
-
-        int next = NextSpinRounds(rounds, round);
-        if (next != rounds)
-        {
-            _spinRounds = next;
-        }
-    }
-
-    /// <summary>A racy look, without the gate, at whether a read would find an item or the end.</summary>
-    private bool HeldOrEndedWithoutGate() =>
-        (_span?.Remaining ?? 0) != 0 || _items.CountWithoutGate != 0 || (_keyedLane?.LaneCount ?? _lane.Count) != 0 || Volatile.Read(ref _terminal) || Volatile.Read(ref _stopped);
 
     /// <summary>
     /// A lower bound of the items held, read without the gate by the producer: the span's count first, then

@@ -1,5 +1,3 @@
-using System.Threading;
-
 namespace Rx.Backpressure.Core;
 
 /// <summary>
@@ -12,9 +10,6 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal abstract class ItemStorage<T> : ILaneTarget<T>
 {
-    /// <summary>The number of items held.</summary>
-    private int _count;
-
     /// <summary>Initializes a new instance of the <see cref="ItemStorage{T}"/> class.</summary>
     /// <param name="capacity">The bound.</param>
     protected ItemStorage(int capacity)
@@ -23,14 +18,7 @@ internal abstract class ItemStorage<T> : ILaneTarget<T>
     }
 
     /// <summary>Gets or sets the number of items held; kept by the storage on every change (a field, not a virtual call, on the hot path).</summary>
-    public int Count
-    {
-        get => _count;
-        protected set => _count = value;
-    }
-
-    /// <summary>Gets <see cref="Count"/> read without the gate: a hint, exact only at the moment of the read.</summary>
-    public int CountWithoutGate => Volatile.Read(ref _count);
+    public int Count { get; protected set; }
 
     /// <summary>Gets the bound.</summary>
     public int Capacity { get; }
