@@ -5,7 +5,7 @@ namespace Rx.Backpressure.Benchmarks;
 /// <summary>Throughput of every scenario with a fast and a slow consumer; Mean and Allocated are per item.</summary>
 public class Throughput
 {
-    public const int Items = 200_000;
+    public const int Items = 2_000_000;
 
     public static IEnumerable<string> Names => Benchmarks.Scenario.All.Select(s => s.Name);
 

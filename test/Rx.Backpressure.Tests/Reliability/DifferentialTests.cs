@@ -87,6 +87,20 @@ public sealed class DifferentialTests
                 print: s => $"{s}\n  fast:   {RealRun.Of(s, observeDrops: false)}\n  locked: {RealRun.Of(s)}");
     }
 
+    [Test]
+    public void KeyedLane_DeliversExactlyWhatTheLockedPathDelivers()
+    {
+        // With nothing observing replacements, LatestByKey's producer appends arrivals with their keys to a lane
+        // without the lock; with onDropped, every arrival takes the lock. The locked path is the reference.
+        Scenarios
+            .Where(s => s.Kind == OperatorKind.LatestByKey)
+            .Sample(
+                s => SameDeliveries(RealRun.Of(s, observeDrops: false), RealRun.Of(s)),
+                iter: 3_000,
+                threads: 1,
+                print: s => $"{s}\n  lane:   {RealRun.Of(s, observeDrops: false)}\n  locked: {RealRun.Of(s)}");
+    }
+
     private static bool SameDeliveries(RealRun fast, RealRun locked) =>
         fast.Messages.SequenceEqual(locked.Messages) && fast.Subscriptions.SequenceEqual(locked.Subscriptions) && fast.Requests.SequenceEqual(locked.Requests);
 
