@@ -531,9 +531,9 @@ internal sealed class BackpressureBuffer<T>
     {
         // Fast path: the oldest item is in the consumer's span and freeing its slot does nothing more (no attention).
         // If attention rose meanwhile, the take catches up under the gate, unless the section that raised it
-        // already did. A keyed lane with arrivals may hold the replacement of that very value: then the gate moves
-        // it first. (An arrival appended after this check is later than the take, which it cannot then replace.)
-        if (_span is { } span && !_attention && span.Remaining != 0 && !_reader.IsAwaited && (_keyedLane is null || _keyedLane.LaneCount == 0))
+        // already did. An arrival in a keyed lane may hold the replacement of that very value: then the gate moves the
+        // lane first. (An arrival appended after this check is later than the take, which it cannot then replace.)
+        if (_span is { } span && !_attention && span.Remaining != 0 && !_reader.IsAwaited && (_keyedLane is null || _keyedLane.MayTake(span.NextPosition)))
         {
             _accounting.BeginUngatedTake();
             bool taken = span.TryTakeOldest(out T item);

@@ -61,6 +61,9 @@ internal sealed class ConsumerSpan<T>
         }
     }
 
+    /// <summary>Gets the position of the next item to take (the consumer's, without the gate; exact until its next take or an eviction).</summary>
+    public int NextPosition => Next(Volatile.Read(ref _cursor));
+
     /// <summary>Moves up to the span's length of the oldest items out of <paramref name="storage"/>. Under the gate, by the consumer, when used up.</summary>
     /// <param name="storage">The storage whose head items move, keeping their order.</param>
     public void Fill(ItemStorage<T> storage)

@@ -33,6 +33,15 @@ internal interface IKeyedLane<T>
     /// <returns>True when appended.</returns>
     bool TryAppend(T item);
 
+    /// <summary>
+    /// Whether the consumer may take the value at <paramref name="position"/> of its span without the gate: no arrival in
+    /// the lane can carry its key (one bit per arrival's key hash, so a false "no" only sends the take to the gate).
+    /// An arrival appended after this answer is later than the take, which it then cannot replace.
+    /// </summary>
+    /// <param name="position">The span's next position.</param>
+    /// <returns>False when an arrival in the lane may replace that value: the take moves the lane under the gate first.</returns>
+    bool MayTake(int position);
+
     /// <summary>Under the gate, first in the locked path of the arrival that <see cref="TryAppend"/> turned away: the selector's exception for it, if it threw.</summary>
     /// <returns>The exception, or null.</returns>
     Exception? TakePreparedFault();

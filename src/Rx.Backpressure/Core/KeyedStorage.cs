@@ -92,6 +92,9 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     /// </summary>
     private int[] _spanNodes = [];
 
+    /// <summary>Per span position, the hash of the key whose value the last fill moved there; read by the consumer without the gate (see <see cref="MayTake"/>).</summary>
+    private int[] _spanHashes = [];
+
     /// <summary>How many positions of <see cref="_spanNodes"/> the last fill used; the rest are -1.</summary>
     private int _spanFilled;
 
@@ -183,7 +186,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
             return false;
         }
 
-        if (_lane.TryAppend(new Arrival(item, key, hash), null))
+        if (_lane.TryAppend(new Arrival(item, key, hash), null, Tag(hash)))
         {
             return true;
         }
@@ -191,6 +194,9 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         Prepare(key, hash, null);
         return false;
     }
+
+    /// <inheritdoc/>
+    public bool MayTake(int position) => !_lane.MayHold(Tag(_spanHashes[position]));
 
     /// <inheritdoc/>
     public Exception? TakePreparedFault()
@@ -293,6 +299,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         {
             _spanNodes = new int[slots.Length];
             Array.Fill(_spanNodes, -1);
+            _spanHashes = new int[slots.Length];
         }
 
         for (int i = 0; i < count; i++)
@@ -303,6 +310,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
             node.Value = default!;
             node.SpanSlot = i + 1;
             _spanNodes[i] = index;
+            _spanHashes[i] = node.Hash;
         }
 
         _spanFilled = count;
@@ -373,6 +381,9 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         Debug.Assert(_order.Count <= Capacity, "more keys than the capacity");
         Debug.Assert(_used <= _nodes.Length && _nodes.Length <= Capacity, "node storage out of range");
     }
+
+    /// <summary>The lane's tag for an arrival, by its key's hash: equal keys have equal tags.</summary>
+    private static int Tag(int hash) => hash & (ProducerLane<Arrival>.TagBits - 1);
 
     /// <summary>Removes a node from its bucket chain and frees it; uses only stored hashes and indices (no user code).</summary>
     private T Unlink(int index)

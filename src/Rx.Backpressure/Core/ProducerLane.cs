@@ -36,6 +36,9 @@ internal struct ProducerLane<T>
     /// <summary>The most arrivals appended between two sections under the gate.</summary>
     internal const int Length = 32;
 
+    /// <summary>The number of tag bits (see <see cref="TryAppend(T, BackpressureCounters?, int)"/>).</summary>
+    internal const int TagBits = 256;
+
     /// <summary>Bits of <see cref="_state"/> that hold the end of the run.</summary>
     private const int EndMask = 0xFF;
 
@@ -53,6 +56,9 @@ internal struct ProducerLane<T>
 
     /// <summary>Busy | (credit &lt;&lt; 8) | end.</summary>
     private int _state;
+
+    /// <summary>The union of the tags of the arrivals in the lane, one bit each; written only by the lane's owner.</summary>
+    private TagSet _tags;
 
     /// <summary>Gets the number of items appended and not yet moved (exact under the gate only while the credit is 0).</summary>
     public readonly int Count => Volatile.Read(ref Unsafe.AsRef(in _state)) & EndMask;
@@ -74,6 +80,15 @@ internal struct ProducerLane<T>
     public readonly bool MayAppend => (uint)(Volatile.Read(ref Unsafe.AsRef(in _state)) - CreditUnit) < (uint)(Busy - CreditUnit);
 
     /// <summary>
+    /// Whether an arrival with tag <paramref name="tag"/> may be in the lane: read without owning it, never a false
+    /// "no". An arrival's tag is set before its append is released, so a tag not seen here belongs to an append not
+    /// yet made.
+    /// </summary>
+    /// <param name="tag">The tag, 0 to <see cref="TagBits"/> - 1.</param>
+    /// <returns>False when no arrival in the lane has that tag.</returns>
+    public readonly bool MayHold(int tag) => (Volatile.Read(ref Unsafe.AsRef(in _tags[tag >> 6])) & (1L << (tag & 63))) != 0;
+
+    /// <summary>
     /// The producer appends an arrival, without the gate, if there is credit and no other thread owns the lane. The
     /// caller's counters count it as received and buffered before anyone can take it.
     /// </summary>
@@ -91,6 +106,27 @@ internal struct ProducerLane<T>
 
         _slots![state & EndMask] = item;
         counters?.ReceivedAndBuffered();
+        Volatile.Write(ref _state, state - CreditUnit + 1);
+        return true;
+    }
+
+    /// <summary>Appends an arrival like <see cref="TryAppend(T, BackpressureCounters?)"/>, recording <paramref name="tag"/> (see <see cref="MayHold"/>) before the append is released.</summary>
+    /// <param name="item">The arrival.</param>
+    /// <param name="counters">The counters to count it in, or null.</param>
+    /// <param name="tag">What describes the arrival, 0 to <see cref="TagBits"/> - 1 (LatestByKey: bits of its key's hash).</param>
+    /// <returns>False when there is no credit or another thread owns the lane.</returns>
+    public bool TryAppend(T item, BackpressureCounters? counters, int tag)
+    {
+        int state = Volatile.Read(ref _state);
+        if (state < CreditUnit || state >= Busy || Interlocked.CompareExchange(ref _state, state | Busy, state) != state)
+        {
+            return false;
+        }
+
+        _slots![state & EndMask] = item;
+        counters?.ReceivedAndBuffered();
+        ref long tags = ref _tags[tag >> 6];
+        Volatile.Write(ref tags, tags | (1L << (tag & 63)));
         Volatile.Write(ref _state, state - CreditUnit + 1);
         return true;
     }
@@ -160,7 +196,7 @@ internal struct ProducerLane<T>
     }
 
     /// <summary>Moves slots 0 to the end of <paramref name="state"/> into <paramref name="storage"/> and clears them. The caller owns the lane.</summary>
-    private readonly int MoveOut(int state, ILaneTarget<T> storage)
+    private int MoveOut(int state, ILaneTarget<T> storage)
     {
         int end = state & EndMask;
         Debug.Assert(end <= Length, "the end is inside the lane");
@@ -170,6 +206,16 @@ internal struct ProducerLane<T>
             System.Array.Clear(_slots!, 0, end);
         }
 
+        // Nothing is left in the lane, and no append can run while the caller owns it.
+        ((System.Span<long>)_tags).Clear();
         return end;
+    }
+
+    /// <summary>Four longs in place: the lane's tag bits.</summary>
+    [InlineArray(TagBits / 64)]
+    private struct TagSet
+    {
+        /// <summary>The first element.</summary>
+        private long _element;
     }
 }

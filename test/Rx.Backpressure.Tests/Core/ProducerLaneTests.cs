@@ -16,6 +16,26 @@ namespace Rx.Backpressure.Tests.Core;
 public sealed class ProducerLaneTests
 {
     [Test]
+    public void Tags_AreSetByEachAppend_AndClearedWhenTheLaneMoves()
+    {
+        var lane = default(ProducerLane<int>);
+        var storage = new RingStorage<int>(64);
+        lane.Grant(8);
+        Assert.That(Enumerable.Range(0, ProducerLane<int>.TagBits).Any(lane.MayHold), Is.False, "an empty lane holds no tag");
+
+        Assert.That(lane.TryAppend(1, null, 3), Is.True);
+        Assert.That(lane.TryAppend(2, null, 200), Is.True);
+        Assert.That(Enumerable.Range(0, ProducerLane<int>.TagBits).Where(lane.MayHold), Is.EqualTo(new[] { 3, 200 }));
+
+        lane.MoveTo(storage);
+        Assert.That(Enumerable.Range(0, ProducerLane<int>.TagBits).Any(lane.MayHold), Is.False, "the moved arrivals' tags are gone");
+        Assert.That(lane.TryAppend(3, null, 64), Is.True);
+        lane.Close(storage);
+        Assert.That(lane.MayHold(64), Is.False);
+        Assert.That(storage.ToArray(), Is.EqualTo(new[] { 1, 2, 3 }));
+    }
+
+    [Test]
     public void WithoutCredit_NothingIsAppended()
     {
         var lane = default(ProducerLane<int>);
