@@ -69,14 +69,7 @@ public sealed class ConsumerSpanTests
             var evicted = new List<int>();
             int[] leftOver = [];
             using var start = new Barrier(2);
-            var consumer = Task.Run(() =>
-            {
-                start.SignalAndWait();
-                while (span.TryTakeOldest(out int item))
-                {
-                    taken.Add(item);
-                }
-            });
+            Task consumer = TakeAllWhenStarted(span, taken, start);
 
             start.SignalAndWait();
             for (int i = 0; i < 8; i++)
@@ -125,14 +118,7 @@ public sealed class ConsumerSpanTests
             var taken = new List<int>();
             var replaced = new List<int>();
             using var start = new Barrier(2);
-            var consumer = Task.Run(() =>
-            {
-                start.SignalAndWait();
-                while (span.TryTakeOldest(out int item))
-                {
-                    taken.Add(item);
-                }
-            });
+            Task consumer = TakeAllWhenStarted(span, taken, start);
 
             // As the keyed buffer does, under its gate: replace the values of positions the consumer may be taking.
             start.SignalAndWait();
@@ -154,6 +140,16 @@ public sealed class ConsumerSpanTests
             }
         }
     }
+
+    /// <summary>The consumer's side of a race: takes until the span is used up, from when both sides are at the barrier.</summary>
+    private static Task TakeAllWhenStarted(ConsumerSpan<int> span, List<int> taken, Barrier start) => Task.Run(() =>
+    {
+        start.SignalAndWait();
+        while (span.TryTakeOldest(out int item))
+        {
+            taken.Add(item);
+        }
+    });
 
     private static RingStorage<int> Storage(int count)
     {
