@@ -15,9 +15,6 @@ internal interface IKeyedLane<T>
     /// <summary>Gets a value indicating whether the lane is used (otherwise every arrival takes the locked path).</summary>
     bool UsesLane { get; }
 
-    /// <summary>Gets the number of arrivals appended and not yet moved (a hint without the gate).</summary>
-    int LaneCount { get; }
-
     /// <summary>Gets the arrivals appended plus the credit left, read at once.</summary>
     int LaneCountAndCredit { get; }
 

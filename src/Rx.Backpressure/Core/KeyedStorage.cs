@@ -116,9 +116,6 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     public bool UsesLane => _usesLane;
 
     /// <inheritdoc/>
-    public int LaneCount => _lane.Count;
-
-    /// <inheritdoc/>
     public int LaneCountAndCredit => _lane.CountAndCredit;
 
     /// <inheritdoc/>

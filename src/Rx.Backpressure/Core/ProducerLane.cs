@@ -36,8 +36,11 @@ internal struct ProducerLane<T>
     /// <summary>The most arrivals appended between two sections under the gate.</summary>
     internal const int Length = 32;
 
-    /// <summary>The number of tag bits (see <see cref="TryAppend(T, BackpressureCounters?, int)"/>).</summary>
+    /// <summary>The number of tag bits (see <see cref="TryAppend"/>).</summary>
     internal const int TagBits = 256;
+
+    /// <summary>The tag of an arrival that records none (the plain lane).</summary>
+    internal const int NoTag = -1;
 
     /// <summary>Bits of <see cref="_state"/> that hold the end of the run.</summary>
     private const int EndMask = 0xFF;
@@ -94,8 +97,9 @@ internal struct ProducerLane<T>
     /// </summary>
     /// <param name="item">The arrival.</param>
     /// <param name="counters">The caller's counters, or null (they run no user code).</param>
+    /// <param name="tag">What describes the arrival, 0 to <see cref="TagBits"/> - 1, recorded for <see cref="MayHold"/> (LatestByKey: bits of its key's hash); <see cref="NoTag"/> records nothing.</param>
     /// <returns>False when the arrival must take the locked path.</returns>
-    public bool TryAppend(T item, BackpressureCounters? counters)
+    public bool TryAppend(T item, BackpressureCounters? counters, int tag = NoTag)
     {
         int state = Volatile.Read(ref _state);
         if (state < CreditUnit || state >= Busy || Interlocked.CompareExchange(ref _state, state | Busy, state) != state)
@@ -106,27 +110,13 @@ internal struct ProducerLane<T>
 
         _slots![state & EndMask] = item;
         counters?.ReceivedAndBuffered();
-        Volatile.Write(ref _state, state - CreditUnit + 1);
-        return true;
-    }
-
-    /// <summary>Appends an arrival like <see cref="TryAppend(T, BackpressureCounters?)"/>, recording <paramref name="tag"/> (see <see cref="MayHold"/>) before the append is released.</summary>
-    /// <param name="item">The arrival.</param>
-    /// <param name="counters">The counters to count it in, or null.</param>
-    /// <param name="tag">What describes the arrival, 0 to <see cref="TagBits"/> - 1 (LatestByKey: bits of its key's hash).</param>
-    /// <returns>False when there is no credit or another thread owns the lane.</returns>
-    public bool TryAppend(T item, BackpressureCounters? counters, int tag)
-    {
-        int state = Volatile.Read(ref _state);
-        if (state < CreditUnit || state >= Busy || Interlocked.CompareExchange(ref _state, state | Busy, state) != state)
+        if (tag != NoTag)
         {
-            return false;
+            // Recorded before the append is released (see MayHold).
+            ref long tags = ref _tags[tag >> 6];
+            Volatile.Write(ref tags, tags | (1L << (tag & 63)));
         }
 
-        _slots![state & EndMask] = item;
-        counters?.ReceivedAndBuffered();
-        ref long tags = ref _tags[tag >> 6];
-        Volatile.Write(ref tags, tags | (1L << (tag & 63)));
         Volatile.Write(ref _state, state - CreditUnit + 1);
         return true;
     }
