@@ -17,9 +17,11 @@ if (args.Length >= 4 && args[0] == "--probe")
     var probe = Scenario.Named(args[1]);
     for (int i = 0; i < 5; i++)
     {
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         Outcome o = await probe.Run(int.Parse(args[2], CultureInfo.InvariantCulture), bool.Parse(args[3]));
-        Console.WriteLine($"{probe.Name}: delivered {o.Delivered:N0} of {o.Produced:N0} ({o.DeliveredFraction:P1}) in {stopwatch.Elapsed.TotalMilliseconds:N1} ms");
+        double perItem = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)o.Produced;
+        Console.WriteLine($"{probe.Name}: delivered {o.Delivered:N0} of {o.Produced:N0} ({o.DeliveredFraction:P1}) in {stopwatch.Elapsed.TotalMilliseconds:N1} ms, {perItem:N2} B per item (the whole process)");
     }
 
     Scenario.Shutdown();

@@ -187,6 +187,81 @@ public sealed class ObserveOnTests : ReactiveTest
         Assert.That(threads.Distinct(), Is.EqualTo(new[] { loopThread }));
     }
 
+    [Test]
+    [Category("RealThreads")]
+    [CancelAfter(30_000)]
+    [TestCaseSource(nameof(ThreadPoolSchedulers))]
+    public async Task ObserveOn_ThreadPoolSchedulers_DeliverInOrder_OnPoolThreads_InTheProducersExecutionContext(IScheduler scheduler)
+    {
+        var flowed = new AsyncLocal<string>();
+        var seen = new ConcurrentBag<(bool Pool, string? Flowed)>();
+        var items = new List<int>();
+
+        // The pump that produces the items starts in this context, and Rx's thread-pool schedulers carry the
+        // context of the code that schedules: the observer sees it, as it would behind Rx's own ObserveOn.
+        flowed.Value = "subscriber";
+        await AsyncEnumerable.Range(1, 20_000).BufferBounded(16).ObserveOn(scheduler).Do(x =>
+        {
+            seen.Add((Thread.CurrentThread.IsThreadPoolThread, flowed.Value));
+            items.Add(x);
+        });
+
+        Assert.That(items, Is.EqualTo(Enumerable.Range(1, 20_000)));
+        Assert.That(seen.Distinct(), Is.EqualTo(new[] { (true, "subscriber") }));
+    }
+
+    [Test]
+    [Category("RealThreads")]
+    [CancelAfter(30_000)]
+    public async Task ObserveOn_TaskPool_AnObserverThatThrowsAtTheEnd_MeetsTheTaskPoolsHandling_AsBehindRxObserveOn()
+    {
+        var ours = new InvalidOperationException("ours");
+        var rxs = new InvalidOperationException("Rx's");
+        var unobserved = new ConcurrentBag<Exception>();
+        void Record(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            foreach (Exception inner in e.Exception.InnerExceptions)
+            {
+                unobserved.Add(inner);
+            }
+        }
+
+        static void EndAndThrow(ManualResetEventSlim ended, Exception ex)
+        {
+            ended.Set();
+            throw ex;
+        }
+
+        TaskScheduler.UnobservedTaskException += Record;
+        try
+        {
+            using var endedOurs = new ManualResetEventSlim();
+            using var endedRxs = new ManualResetEventSlim();
+            using var a = AsyncEnumerable.Range(1, 100).BufferBounded(16).ObserveOn(TaskPoolScheduler.Default)
+                .Subscribe(_ => { }, () => EndAndThrow(endedOurs, ours));
+            using var b = Observable.Range(1, 100).ObserveOn(TaskPoolScheduler.Default)
+                .Subscribe(_ => { }, () => EndAndThrow(endedRxs, rxs));
+            Assert.That(endedOurs.Wait(10_000) && endedRxs.Wait(10_000), Is.True);
+
+            // A task pool action's exception surfaces when its task is collected, unobserved.
+            while (!(unobserved.Contains(ours) && unobserved.Contains(rxs)))
+            {
+                await Task.Delay(10);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= Record;
+        }
+
+        Assert.That(unobserved, Does.Contain(ours).And.Contain(rxs));
+    }
+
+    private static IEnumerable<IScheduler> ThreadPoolSchedulers() =>
+        [TaskPoolScheduler.Default, ThreadPoolScheduler.Instance, DefaultScheduler.Instance];
+
     /// <summary>Counts the actions scheduled and not yet run, to prove the queue stays bounded.</summary>
     private sealed class CountingScheduler(IScheduler inner) : IScheduler
     {

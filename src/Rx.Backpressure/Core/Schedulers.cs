@@ -35,4 +35,17 @@ internal static class Schedulers
 
         return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="scheduler"/> is one of Rx's schedulers that run each action as one work item on the
+    /// .NET thread pool, capturing the execution context at <c>Schedule</c>: <see cref="TaskPoolScheduler.Default"/>,
+    /// <see cref="ThreadPoolScheduler.Instance"/> or <see cref="DefaultScheduler.Instance"/>. Instances, not types: a
+    /// <see cref="TaskPoolScheduler"/> made with a <c>TaskFactory</c> of its own may run actions anywhere.
+    /// </summary>
+    /// <param name="scheduler">The scheduler, or null.</param>
+    /// <returns>True for those three instances; false for null and every other scheduler.</returns>
+    public static bool IsThreadPool(IScheduler? scheduler) =>
+        ReferenceEquals(scheduler, TaskPoolScheduler.Default)
+        || ReferenceEquals(scheduler, ThreadPoolScheduler.Instance)
+        || ReferenceEquals(scheduler, DefaultScheduler.Instance);
 }

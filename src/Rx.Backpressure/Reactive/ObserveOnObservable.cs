@@ -43,7 +43,7 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
 
     /// <summary>One subscription: the enumerator, the drain loop and the disposal.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2012:Use ValueTasks correctly", Justification = "Each ValueTask is kept in one field or local and consumed exactly once: by its continuation or, when already complete, synchronously.")]
-    private sealed class Sink : IDisposable
+    private sealed class Sink : IDisposable, IThreadPoolWorkItem
     {
         /// <summary>The subscriber.</summary>
         private readonly IObserver<T> _observer;
@@ -56,6 +56,19 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
         /// delivered right there, at that tick, instead of in an action scheduled for "now" (which would run a tick later).
         /// </summary>
         private readonly bool _inline;
+
+        /// <summary>
+        /// Whether the scheduler is one of Rx's thread-pool schedulers: then the drain is queued to the thread pool as
+        /// this sink itself, a reusable work item, instead of through <c>Schedule</c>, which allocates per call.
+        /// </summary>
+        private readonly bool _onThreadPool;
+
+        /// <summary>
+        /// The subscriber's execution context (its <c>AsyncLocal</c> values, <c>Activity.Current</c>), in which every
+        /// drain is scheduled or run, as behind Ix's <c>ToObservable</c> and Rx's <c>ObserveOn</c>; null if its flow
+        /// was suppressed.
+        /// </summary>
+        private readonly ExecutionContext? _context = ExecutionContext.Capture();
 
         /// <summary>Cancels the enumeration when the subscription is disposed.</summary>
         private readonly CancellationTokenSource _cancellation = new();
@@ -83,10 +96,27 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
             _observer = observer;
             _scheduler = scheduler;
             _inline = Schedulers.IsVirtualTime(scheduler);
+            _onThreadPool = Schedulers.IsThreadPool(scheduler);
             _onMoved = OnMoved;
         }
 
         private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+        /// <summary>
+        /// The queued drain (thread-pool schedulers only), run in the subscriber's execution context. What escapes it is
+        /// rethrown in an action on the scheduler itself, so it meets that scheduler's own handling.
+        /// </summary>
+        void IThreadPoolWorkItem.Execute()
+        {
+            try
+            {
+                RunInContext(static self => ((Sink)self!).Drain());
+            }
+            catch (Exception ex)
+            {
+                RethrowOnScheduler(ex);
+            }
+        }
 
         /// <summary>Starts the enumeration and asks for the first item.</summary>
         /// <param name="source">The sequence.</param>
@@ -160,13 +190,21 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
                 return;
             }
 
+            if (_onThreadPool)
+            {
+                // This sink is the work item: exactly one drain is queued or running at a time.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                return;
+            }
+
             try
             {
-                _scheduler.Schedule(this, static (_, self) =>
+                // Scheduled from the subscriber's context, so a scheduler that carries contexts carries that one.
+                RunInContext(static self => ((Sink)self!)._scheduler.Schedule((Sink)self!, static (_, sink) =>
                 {
-                    self.Drain();
+                    sink.Drain();
                     return Disposable.Empty;
-                });
+                }));
             }
             catch (Exception ex)
             {
@@ -175,6 +213,19 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
                 DisposeEnumerator();
                 Signal(ex);
             }
+        }
+
+        /// <summary>Runs <paramref name="action"/> in the subscriber's execution context (here, if it was not captured).</summary>
+        /// <param name="action">A static callback, given this sink: nothing is allocated to run it.</param>
+        private void RunInContext(ContextCallback action)
+        {
+            if (_context is null)
+            {
+                action(this);
+                return;
+            }
+
+            ExecutionContext.Run(_context, action, this);
         }
 
         /// <summary>
@@ -320,6 +371,12 @@ internal sealed class ObserveOnObservable<T> : IObservable<T>
             Interlocked.Exchange(ref _disposed, 1);
             _cancellation.Cancel();
             DisposeEnumerator();
+            RethrowOnScheduler(ex);
+        }
+
+        /// <summary>Rethrows <paramref name="ex"/> in an action on the scheduler: the scheduler decides what it does.</summary>
+        private void RethrowOnScheduler(Exception ex)
+        {
             ExceptionDispatchInfo captured = ExceptionDispatchInfo.Capture(ex);
             _scheduler.Schedule(captured, static (_, e) =>
             {
