@@ -497,8 +497,10 @@ internal sealed class BackpressureBuffer<T>
                 publishPressure |= UpdatePressureAfterEnqueueLocked();
             }
 
+            // No credit is granted here: the pump, the one producer that writes runs, never appends to the lane, and a
+            // grant would only write a line the consumer reads at every take. The lane was closed above, so the
+            // credit stays none, which is always safe: an arrival then takes the gate.
             UpdateFlagsLocked(ref publishPressure, ref releaseProducer, ref wakeWriter);
-            GrantLaneLocked();
             if (written == count)
             {
                 budget = PumpBudgetLocked();

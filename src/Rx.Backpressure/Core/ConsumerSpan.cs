@@ -28,8 +28,11 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class ConsumerSpan<T>
 {
-    /// <summary>The longest run moved at once: enough to take the gate once per many items, small enough to be cheap to keep.</summary>
-    internal const int MaxLength = 32;
+    /// <summary>
+    /// The longest run moved at once: enough to take the gate once per many items, small enough to be cheap to keep
+    /// (allocated at the first fill, never while idle). The pump writes runs of the same length.
+    /// </summary>
+    internal const int MaxLength = 64;
 
     /// <summary>Set in <see cref="_cursor"/> while an item not taken yet is replaced in place; the consumer waits it out.</summary>
     private const long Replacing = 1L << 62;

@@ -15,10 +15,10 @@ namespace Rx.Backpressure.Interactive;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 {
-    /// <summary>The pull source.</summary>
-    /// <summary>The most items the pump reads ahead before it writes them.</summary>
-    private const int RunLength = 32;
+    /// <summary>The most items the pump reads ahead before it writes them (the consumer's span takes as many at once).</summary>
+    private const int RunLength = 64;
 
+    /// <summary>The pull source.</summary>
     private readonly IAsyncEnumerable<T> _source;
 
     /// <summary>Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread pool.</summary>
