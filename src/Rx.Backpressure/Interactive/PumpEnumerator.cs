@@ -78,7 +78,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
         Exception? error = null;
         bool completed = false;
-        T[]? run = null;
+        var run = new T[_pausesSource ? RunLength : 1];
         int staged = 0;
         try
         {
@@ -89,22 +89,33 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
             int budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
             while (budget > 0)
             {
+                // A read that completes at once is taken on the spot (one status check, as an await would make).
                 ValueTask<bool> read = enumerator.MoveNextAsync();
-                if (staged > 0 && !read.IsCompleted)
+                bool hasItem;
+                if (read.IsCompleted)
                 {
-                    // The run's items were counted in the budget, so writing them leaves it as it is, unless the buffer
-                    // stopped accepting items: then only the read in flight is still offered (and reported).
-                    budget = Math.Max(1, Math.Min(budget, Buffer.WriteRun(run!, staged)));
-                    staged = 0;
+                    hasItem = read.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    if (staged > 0)
+                    {
+                        // The run's items were counted in the budget, so writing them leaves it as it is, unless the
+                        // buffer stopped accepting items: then only the read in flight is still offered (and reported).
+                        budget = Math.Max(1, Math.Min(budget, Buffer.WriteRun(run, staged)));
+                        staged = 0;
+                    }
+
+                    hasItem = await read.ConfigureAwait(false);
                 }
 
-                if (!await read.ConfigureAwait(false))
+                if (!hasItem)
                 {
                     completed = true;
                     break;
                 }
 
-                (run ??= new T[_pausesSource ? RunLength : 1])[staged++] = enumerator.Current;
+                run[staged++] = enumerator.Current;
                 if (--budget == 0 || staged == run.Length || Buffer.ReaderWaiting)
                 {
                     budget = _pausesSource ? Buffer.WriteRun(run, staged) : Buffer.Write(run[0]) ? 1 : 0;
@@ -131,7 +142,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         if (staged > 0)
         {
             // Items read before an end or a fault are offered like any other (after a stop, they are reported dropped).
-            _ = Buffer.WriteRun(run!, staged);
+            _ = Buffer.WriteRun(run, staged);
         }
 
         // The source enumerator is disposed before the end is signalled, as an Rx sink disposes its subscription.
