@@ -629,13 +629,18 @@ internal sealed class BackpressureBuffer<T>
             _terminal = true;
             CloseLaneLocked();
             _cancellation = cancellation;
-            wakeReader = _readerWaiting;
-            _readerWaiting = false;
+
+            // An end decided before this stop is still being settled on another thread (the upstream's disposal runs
+            // between the decision and the answer): the reader waiting then belongs to that end, as does the sample
+            // it would be handed, exactly as if the end had been answered before the stop came.
+            bool readerSettles = _readerWaiting && _settling;
+            wakeReader = _readerWaiting && !readerSettles;
+            _readerWaiting = readerSettles;
             wakeWriter = _writerWaiting;
             _writerWaiting = false;
             timer = CloseWindowLocked();
             leftOver = _span is { } span ? [.. span.TakeAll(), .. _items.DrainToArray()] : _items.DrainToArray();
-            hadPending = _hasPending;
+            hadPending = _hasPending && !readerSettles;
             if (hadPending)
             {
                 pending = TakePendingLocked();
@@ -682,8 +687,8 @@ internal sealed class BackpressureBuffer<T>
         lock (_gate)
         {
             _reportingLeftOvers = false;
-            answerLateReader = _readerWaiting;
-            _readerWaiting = false;
+            answerLateReader = _readerWaiting && !_settling;
+            _readerWaiting &= _settling;
         }
 
         if (wakeReader)
@@ -1404,12 +1409,13 @@ internal sealed class BackpressureBuffer<T>
         {
             _settling = false;
             _error = error;
-            if (_stopped)
+            if (_stopped && !_readerWaiting)
             {
                 _lateFault = Faults.Combine(_lateFault, fault);
                 return;
             }
 
+            // Not stopped; or stopped while this end was settling, with the reader that waited left to it (see Stop).
             if (_readerWaiting)
             {
                 _readerWaiting = false;
