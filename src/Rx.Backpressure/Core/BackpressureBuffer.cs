@@ -150,8 +150,17 @@ internal sealed class BackpressureBuffer<T>
     /// <summary>Why the consumer stopped, when it was cancelled; null after a plain dispose.</summary>
     private OperationCanceledException? _cancellation;
 
-    /// <summary>A fault that happened after the consumer stopped (a late upstream dispose); thrown from <c>DisposeAsync</c> if still there.</summary>
+    /// <summary>
+    /// A fault that happened after the consumer stopped (a late upstream dispose), or what a cancellation's stop met
+    /// (disposing the upstream, <c>onDropped</c>); thrown from <c>DisposeAsync</c> if still there.
+    /// </summary>
     private Exception? _lateFault;
+
+    /// <summary>Completed when the stop in progress has reported its left-overs; made only for a caller that waits for it.</summary>
+    private TaskCompletionSource? _stopReported;
+
+    /// <summary>The managed thread of the stop reporting its left-overs (while <see cref="_reportingLeftOvers"/>).</summary>
+    private int _reportingThread;
 
     /// <summary>The source subscription, or the pump's cancellation.</summary>
     private IDisposable? _upstream;
@@ -605,7 +614,11 @@ internal sealed class BackpressureBuffer<T>
     /// item still held to <c>onDropped</c>.
     /// </summary>
     /// <param name="cancellation">The cancellation, or null for a dispose.</param>
-    /// <returns>What disposing the upstream, or <c>onDropped</c> first, threw meanwhile (an <see cref="AggregateException"/> if both did), or null.</returns>
+    /// <returns>
+    /// For a dispose, what disposing the upstream, or <c>onDropped</c> first, threw meanwhile (an
+    /// <see cref="AggregateException"/> if both did), or null. A cancellation, which runs on the cancelling thread,
+    /// returns null and keeps that for <see cref="TakeLateFault"/>, before <see cref="WhenStopReported"/> completes.
+    /// </returns>
     public Exception? Stop(OperationCanceledException? cancellation)
     {
         T[] leftOver;
@@ -626,6 +639,7 @@ internal sealed class BackpressureBuffer<T>
 
             _stopped = true;
             _reportingLeftOvers = true;
+            _reportingThread = Environment.CurrentManagedThreadId;
             _terminal = true;
             CloseLaneLocked();
             _cancellation = cancellation;
@@ -683,13 +697,25 @@ internal sealed class BackpressureBuffer<T>
         }
 
         // The stop took the reader that was waiting at the time; one waiting now arrived while it reported.
+        Exception? stopFault = Faults.Combine(fault, dropError);
         bool answerLateReader;
+        TaskCompletionSource? reported;
         lock (_gate)
         {
             _reportingLeftOvers = false;
             answerLateReader = _readerWaiting && !_settling;
             _readerWaiting &= _settling;
+            if (cancellation is not null)
+            {
+                _lateFault = Faults.Combine(_lateFault, stopFault);
+                stopFault = null;
+            }
+
+            reported = _stopReported;
+            _stopReported = null;
         }
+
+        reported?.TrySetResult();
 
         if (wakeReader)
         {
@@ -713,7 +739,27 @@ internal sealed class BackpressureBuffer<T>
             _writer.Complete(false);
         }
 
-        return Faults.Combine(fault, dropError);
+        return stopFault;
+    }
+
+    /// <summary>
+    /// Completes once a stop in progress has disposed the upstream and reported its left-overs to <c>onDropped</c>: at
+    /// once if none is in progress, or when called by that stop's own thread (from <c>onDropped</c>, which would
+    /// otherwise wait for itself). <c>DisposeAsync</c> waits for it, so that nothing of a cancellation still runs
+    /// after it returns.
+    /// </summary>
+    /// <returns>A task, completed unless another thread is reporting.</returns>
+    public Task WhenStopReported()
+    {
+        lock (_gate)
+        {
+            if (!_reportingLeftOvers || _reportingThread == Environment.CurrentManagedThreadId)
+            {
+                return Task.CompletedTask;
+            }
+
+            return (_stopReported ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
     }
 
     /// <summary>Takes a fault that happened after the consumer stopped, if any.</summary>

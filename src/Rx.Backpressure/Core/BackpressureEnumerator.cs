@@ -22,9 +22,6 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <summary>Whether the source has been subscribed or the pump started.</summary>
     private bool _started;
 
-    /// <summary>What disposing the source or <c>onDropped</c> threw when the consumer cancelled; thrown from <see cref="DisposeAsync"/>.</summary>
-    private Exception? _stopError;
-
     /// <summary>Initializes a new instance of the <see cref="BackpressureEnumerator{T}"/> class.</summary>
     /// <param name="policy">The operator's configuration.</param>
     /// <param name="cancellationToken">The consumer's token.</param>
@@ -63,7 +60,11 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     public async ValueTask DisposeAsync()
     {
         _registration.Unregister();
-        Exception? error = Buffer.Stop(null) ?? Interlocked.Exchange(ref _stopError, null);
+        Exception? error = Buffer.Stop(null);
+
+        // A cancellation's stop may still be running on the cancelling thread: nothing of it runs after this returns,
+        // and what it met (a throwing onDropped, a failing dispose of the source) is thrown here, with the late faults.
+        await Buffer.WhenStopReported().ConfigureAwait(false);
         if (_started)
         {
             await DisposeSourceAsync().ConfigureAwait(false);
@@ -92,7 +93,7 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
             _started = true;
             if (_cancellationToken.IsCancellationRequested)
             {
-                _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
+                _ = Buffer.Stop(new OperationCanceledException(_cancellationToken));
             }
             else
             {
@@ -114,6 +115,6 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
 
     private void OnCancelled()
     {
-        _stopError = Buffer.Stop(new OperationCanceledException(_cancellationToken));
+        _ = Buffer.Stop(new OperationCanceledException(_cancellationToken));
     }
 }
