@@ -491,7 +491,11 @@ internal sealed class BackpressureBuffer<T>
                 // seen last, since only the high watermark turns pressure on.
                 written = Math.Min(count, _items.Capacity - CountHeldLocked());
                 _items.EnqueueRange(items, written);
-                Array.Clear(items, 0, written);
+                if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    Array.Clear(items, 0, written);
+                }
+
                 _accounting.ReceivedAndBuffered(written);
                 publishPressure |= written > 0 && UpdatePressureAfterEnqueueLocked();
             }

@@ -104,7 +104,11 @@ internal sealed class ConsumerSpan<T>
             if (seen == cursor)
             {
                 item = _slots[next];
-                _slots[next] = default!;
+                if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    _slots[next] = default!;
+                }
+
                 return true;
             }
 

@@ -193,7 +193,10 @@ internal struct ProducerLane<T>
         if (end > 0)
         {
             storage.AppendRange(_slots!, end);
-            System.Array.Clear(_slots!, 0, end);
+            if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                System.Array.Clear(_slots!, 0, end);
+            }
         }
 
         // Nothing is left in the lane, and no append can run while the caller owns it.

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Rx.Backpressure.Core;
 
@@ -108,9 +109,15 @@ internal struct Ring<T>
         Debug.Assert(count <= _count, "DequeueRange past the items held.");
         int first = Math.Min(count, _items.Length - _head);
         Array.Copy(_items, _head, destination, 0, first);
-        Array.Clear(_items, _head, first);
         Array.Copy(_items, 0, destination, first, count - first);
-        Array.Clear(_items, 0, count - first);
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            // Only a slot that can keep an object alive is cleared (as Queue<T> does): clearing a value-only slot
+            // would write a line the producer is about to write, for nothing.
+            Array.Clear(_items, _head, first);
+            Array.Clear(_items, 0, count - first);
+        }
+
         _head += count;
         if (_head >= _items.Length)
         {
@@ -131,7 +138,11 @@ internal struct Ring<T>
         Debug.Assert(_count > 0, "Dequeue on an empty ring.");
         T[] items = _items;
         T item = items[_head];
-        items[_head] = default!;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            items[_head] = default!;
+        }
+
         _head = _head + 1 == items.Length ? 0 : _head + 1;
         if (--_count == 0)
         {
