@@ -17,6 +17,7 @@ if [ -z "${SKIP_THROUGHPUT:-}" ]; then
 fi
 dotnet run --project "$project" -c Release --no-build -- --overload --out docs/benchmarks
 dotnet run --project "$project" -c Release --no-build -- --latency --out docs/benchmarks
+dotnet run --project "$project" -c Release --no-build -- --side-by-side --out docs/benchmarks
 
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//'), $(uname -s) $(uname -r), .NET SDK $(dotnet --version)"
 {
@@ -25,6 +26,7 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut
       '{{throughput}}') cat docs/benchmarks/throughput.md ;;
       '{{overload}}') cat docs/benchmarks/overload.md ;;
       '{{latency}}') cat docs/benchmarks/latency.md ;;
+      '{{sidebyside}}') cat docs/benchmarks/side-by-side.md ;;
       '{{handoff}}') cat docs/benchmarks/HandOff.md ;;
       '{{dropped}}') cat docs/benchmarks/DroppedOnNext.md ;;
       '{{fanout}}') cat docs/benchmarks/FanOut.md ;;

@@ -14,7 +14,7 @@ namespace Rx.Backpressure.Benchmarks;
 public static class Latency
 {
     private const int ItemsPerRound = 1_000;
-    private const int Rounds = 3;
+    private const int Rounds = 10;
 
     public static async Task<int> RunAsync(string outDir, bool quick)
     {

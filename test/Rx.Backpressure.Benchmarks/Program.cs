@@ -6,6 +6,8 @@ using Rx.Backpressure.Benchmarks;
 //   --quick            every scenario once, small, in process — proves everything compiles and runs (CI); no timings judged
 //   --overload         1M and 5M items surged into a slow consumer, one child process per scenario and size
 //   --overload-one S N one such run (child process); prints a result line
+//   --side-by-side     each throughput target's two ways in interleaved rounds in one process (side-by-side.md)
+//   --latency          hand-off latency at light load (latency.md)
 if (args.Contains("--quick"))
 {
     return await Quick.RunAsync();
@@ -71,6 +73,11 @@ if (args.Length >= 3 && args[0] == "--fan-out-server")
 if (args.Contains("--fan-out"))
 {
     return await FanOutScale.RunAsync(Overload.OutputDirectory(args), quick: args.Contains("--small"));
+}
+
+if (args.Contains("--side-by-side"))
+{
+    return await SideBySide.RunAsync(Overload.OutputDirectory(args), quick: false);
 }
 
 if (args.Contains("--latency"))

@@ -28,6 +28,7 @@ public static class Quick
         Console.WriteLine($"overload probe: {result.Scenario}, {result.Items:N0} items, peak heap {result.PeakHeapBytes / 1e6:N1} MB, peak RSS {result.PeakRssBytes / 1e6:N1} MB");
 
         await Latency.RunAsync(string.Empty, quick: true);
+        await SideBySide.RunAsync(string.Empty, quick: true);
         await FanOutScale.RunAsync(string.Empty, quick: true);
         Scenario.Shutdown();
         Console.WriteLine(failures == 0 ? "quick benchmark run: OK" : $"quick benchmark run: {failures} scenario(s) misbehaved");
