@@ -1783,7 +1783,7 @@ internal sealed class BackpressureBuffer<T>
         Debug.Assert(_spanBound >= held - _items.Count, "the span's bound is below its count");
         Debug.Assert(held <= _items.Capacity, "more held than the capacity");
         Debug.Assert(!_readerWaiting || held == 0, "a reader waits while items are buffered");
-        Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted), "a reader waits while a deliverable sample is pending");
+        Debug.Assert(!_readerWaiting || !_hasPending || (_windowOpen && !_pendingAdmitted) || _settling, "a reader waits while a deliverable sample is pending (outside an end being settled, which hands it over)");
         Debug.Assert(!_pendingAdmitted || (_hasPending && _items.Capacity == 0), "an admitted sample outside capacity 0");
         if ((_keyedLane?.LaneCountAndCredit ?? _lane.CountAndCredit) is var laneShare and > 0)
         {
