@@ -116,11 +116,7 @@ public sealed class StopRaceTests
 
         using var cancellation = new CancellationTokenSource();
         var enumerator = apply(subject, OnDropped).GetAsyncEnumerator(cancellation.Token);
-        ValueTask<bool> first = enumerator.MoveNextAsync();
-        subject.OnNext(1);
-        Assert.That(await first, Is.True);
-        subject.OnNext(2);
-        subject.OnNext(3);
+        await TakeOneThenHoldTwo(subject, enumerator);
 
         // The cancellation's stop reports 2 and 3 on its own thread, and is held inside onDropped.
         Task cancelling = Task.Run(cancellation.Cancel);
@@ -147,15 +143,21 @@ public sealed class StopRaceTests
             dropped.Add(item);
             enumerator!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }).GetAsyncEnumerator(cancellation.Token);
-        ValueTask<bool> first = enumerator.MoveNextAsync();
-        subject.OnNext(1);
-        Assert.That(await first, Is.True);
-        subject.OnNext(2);
-        subject.OnNext(3);
+        await TakeOneThenHoldTwo(subject, enumerator);
 
         Task cancelling = Task.Run(cancellation.Cancel);
         Assert.That(await Task.WhenAny(cancelling, Task.Delay(10_000)), Is.SameAs(cancelling), "no deadlock");
         Assert.That(dropped, Is.EqualTo(new[] { 2, 3 }));
         await enumerator.DisposeAsync();
+    }
+
+    /// <summary>Delivers 1 to the consumer, then leaves 2 and 3 held: what a stop then reports.</summary>
+    private static async Task TakeOneThenHoldTwo(Subject<int> subject, IAsyncEnumerator<int> enumerator)
+    {
+        ValueTask<bool> first = enumerator.MoveNextAsync();
+        subject.OnNext(1);
+        Assert.That(await first, Is.True);
+        subject.OnNext(2);
+        subject.OnNext(3);
     }
 }
