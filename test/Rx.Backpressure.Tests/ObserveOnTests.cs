@@ -237,11 +237,15 @@ public sealed class ObserveOnTests : ReactiveTest
         {
             using var endedOurs = new ManualResetEventSlim();
             using var endedRxs = new ManualResetEventSlim();
-            using var a = AsyncEnumerable.Range(1, 100).BufferBounded(16).ObserveOn(TaskPoolScheduler.Default)
+            IDisposable a = AsyncEnumerable.Range(1, 100).BufferBounded(16).ObserveOn(TaskPoolScheduler.Default)
                 .Subscribe(_ => { }, () => EndAndThrow(endedOurs, ours));
-            using var b = Observable.Range(1, 100).ObserveOn(TaskPoolScheduler.Default)
+            IDisposable b = Observable.Range(1, 100).ObserveOn(TaskPoolScheduler.Default)
                 .Subscribe(_ => { }, () => EndAndThrow(endedRxs, rxs));
             Assert.That(endedOurs.Wait(10_000) && endedRxs.Wait(10_000), Is.True);
+
+            // Nothing of either subscription may keep its faulted task reachable.
+            a.Dispose();
+            b.Dispose();
 
             // A task pool action's exception surfaces when its task is collected, unobserved.
             while (!(unobserved.Contains(ours) && unobserved.Contains(rxs)))
