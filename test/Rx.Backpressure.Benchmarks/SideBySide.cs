@@ -48,7 +48,7 @@ public static class SideBySide
 
         sb.AppendLine(CultureInfo.InvariantCulture, $"Side by side: {rounds} interleaved rounds of {items:N0} items per pair (after {warmup} unmeasured), fast consumer, delivered items per second; the order of the two flips every round.");
         sb.AppendLine();
-        sb.AppendLine("| measure | ours: median M items/s | peer: median M items/s | ratio of medians | rounds ours ahead of the target | target | |");
+        sb.AppendLine("| measure | ours: median M items/s | peer: median M items/s | ratio of medians | rounds whose own ratio meets the target | target | |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
         foreach (var (label, ours, peer, atLeast) in Targets)
         {
