@@ -52,7 +52,7 @@ public sealed class StopRaceTests
                 return Disposable.Create(() =>
                 {
                     disposing.Set();
-                    release.Wait();
+                    release.Wait(TimeSpan.FromSeconds(10)); // bounded: a failing assertion must not hang the run
                 });
             });
             var dropped = new ConcurrentQueue<int>();
@@ -109,7 +109,7 @@ public sealed class StopRaceTests
             if (dropped.Count == 1)
             {
                 reporting.Set();
-                release.Wait();
+                release.Wait(TimeSpan.FromSeconds(10)); // bounded: a failing assertion must not hang the run
                 throw failure;
             }
         }
