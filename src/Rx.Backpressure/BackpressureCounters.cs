@@ -109,6 +109,14 @@ public sealed class BackpressureCounters
         Interlocked.Increment(ref _delivered);
     }
 
+    /// <summary>Held items were delivered at once (a batch).</summary>
+    /// <param name="count">How many.</param>
+    internal void BufferedDelivered(int count)
+    {
+        Interlocked.Add(ref _buffered, -count);
+        Interlocked.Add(ref _delivered, count);
+    }
+
     /// <summary>A held item is about to be taken without the gate: it stops counting as held first.</summary>
     internal void Releasing() => Interlocked.Decrement(ref _buffered);
 

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 using Rx.Backpressure.Testing;
+using Rx.Backpressure.Tests.Support;
 
 namespace Rx.Backpressure.Tests;
 
@@ -141,6 +142,53 @@ public sealed class BatchTests : ReactiveTest
             await Task.CompletedTask;
             throw ex;
         }
+    }
+
+    [Test]
+    [Category("RealThreads")]
+    [CancelAfter(60_000)]
+    public async Task Batch_RacingEvictions_EachItemDeliveredOrEvictedOnce_InOrder_CountersAgree(
+        [Values(2, 64, 65, 1000)] int capacity, [Values(1, 7, 256)] int maxSize)
+    {
+        // A batch takes the consumer's span and storage's oldest in one go under the lock, while the producer evicts
+        // the oldest (DropOldest) at every arrival into a full buffer: nothing is delivered twice, lost or reordered,
+        // and the counters count each batch as what it holds.
+        const int Items = 100_000;
+        var subject = new System.Reactive.Subjects.Subject<int>();
+        var evicted = new List<int>();
+        var counters = new BackpressureCounters();
+        var delivered = new List<int>();
+        var consumer = Task.Run(async () =>
+        {
+            var random = new Random((capacity * 31) + maxSize);
+            await foreach (IReadOnlyList<int> batch in subject.BufferBounded(capacity, BufferOverflow.DropOldest, evicted.Add, counters: counters).Batch(maxSize))
+            {
+                Assert.That(batch.Count, Is.InRange(1, maxSize));
+                delivered.AddRange(batch);
+                if (random.Next(4) == 0)
+                {
+                    Thread.SpinWait(random.Next(2_000));
+                }
+            }
+        });
+        await subject.WaitForSubscription();
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < Items; i++)
+            {
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        });
+        await consumer;
+
+        Assert.That(delivered, Is.Ordered.Ascending.And.Unique, "in order, never twice");
+        Assert.That(evicted, Is.Ordered.Ascending.And.Unique);
+        Assert.That(delivered.Intersect(evicted), Is.Empty, "never both delivered and evicted");
+        Assert.That(delivered.Count + evicted.Count, Is.EqualTo(Items), "every item delivered or evicted");
+        Assert.That(counters.Delivered, Is.EqualTo(delivered.Count));
+        Assert.That(counters.Buffered, Is.Zero);
     }
 
     [Test]

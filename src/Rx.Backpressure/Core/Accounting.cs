@@ -77,6 +77,20 @@ internal sealed class Accounting
         Delivered();
     }
 
+    /// <summary>Held items were delivered at once (a batch).</summary>
+    /// <param name="count">How many.</param>
+    public void BufferedDelivered(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        _counters?.BufferedDelivered(count);
+        Held(-count);
+        Delivered(count);
+    }
+
     /// <summary>
     /// The consumer is about to try a take from its span without the gate. The item stops counting as held before the
     /// take can be seen, so an arrival that fills the freed slot never makes the counters show more than the capacity.
@@ -149,11 +163,11 @@ internal sealed class Accounting
         }
     }
 
-    private void Delivered()
+    private void Delivered(int count = 1)
     {
         if (BackpressureTelemetry.Delivered.Enabled)
         {
-            BackpressureTelemetry.Delivered.Add(1, Tags());
+            BackpressureTelemetry.Delivered.Add(count, Tags());
         }
     }
 

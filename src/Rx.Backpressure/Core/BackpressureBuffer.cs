@@ -954,6 +954,17 @@ internal sealed class BackpressureBuffer<T>
         }
 
         int count = taken;
+        if (!_hasPending && !_pressureOn && !_isKeyed && (_span?.Remaining ?? 0) == 0)
+        {
+            // What the loop below does item by item while freeing a slot does nothing more (no pending sample to admit,
+            // no pressure to turn off, no key to forget), and no span holds older items (a batch consumer never fills
+            // one): storage's oldest in one copy, counted once. A waiting pump is taken back after the batch either way.
+            int fromStorage = Math.Min(bound - count, _items.Count);
+            _items.DequeueInto(batch, count, fromStorage);
+            count += fromStorage;
+            _accounting.BufferedDelivered(count - taken);
+        }
+
         while (count < bound && TryTakeLocked(out batch[count], ref publishPressure, ref releaseProducer))
         {
             count++;

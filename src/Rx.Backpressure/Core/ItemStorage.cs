@@ -82,6 +82,18 @@ internal abstract class ItemStorage<T> : ILaneTarget<T>
         return count;
     }
 
+    /// <summary>Removes the <paramref name="count"/> oldest items into <paramref name="destination"/>, oldest first (a batch taken at once).</summary>
+    /// <param name="destination">Where they go.</param>
+    /// <param name="start">The index the oldest goes to.</param>
+    /// <param name="count">How many, at most <see cref="Count"/>.</param>
+    public virtual void DequeueInto(T[] destination, int start, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            destination[start + i] = DequeueHead();
+        }
+    }
+
     /// <summary>Tells the storage which span its <see cref="MoveHeadInto"/> fills, once, when the buffer creates it.</summary>
     /// <param name="span">The consumer's span.</param>
     public virtual void AttachSpan(ConsumerSpan<T> span)

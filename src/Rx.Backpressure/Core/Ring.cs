@@ -102,14 +102,20 @@ internal struct Ring<T>
     }
 
     /// <summary>Moves the <paramref name="count"/> oldest items into <paramref name="destination"/>, oldest first; they must be held.</summary>
-    /// <param name="destination">Where they go, from index 0.</param>
+    /// <param name="destination">Where they go.</param>
+    /// <param name="start">The index of <paramref name="destination"/> the oldest goes to.</param>
     /// <param name="count">How many.</param>
-    public void DequeueRange(T[] destination, int count)
+    public void DequeueRange(T[] destination, int start, int count)
     {
         Debug.Assert(count <= _count, "DequeueRange past the items held.");
+        if (count == 0)
+        {
+            return;
+        }
+
         int first = Math.Min(count, _items.Length - _head);
-        Array.Copy(_items, _head, destination, 0, first);
-        Array.Copy(_items, 0, destination, first, count - first);
+        Array.Copy(_items, _head, destination, start, first);
+        Array.Copy(_items, 0, destination, start + first, count - first);
         if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
         {
             // Only a slot that can keep an object alive is cleared (as Queue<T> does): clearing a value-only slot

@@ -42,9 +42,15 @@ internal sealed class RingStorage<T> : ItemStorage<T>
     /// <inheritdoc/>
     public override int MoveHeadInto(T[] slots, int count)
     {
-        _ring.DequeueRange(slots, count);
-        Count = _ring.Count;
+        DequeueInto(slots, 0, count);
         return count;
+    }
+
+    /// <inheritdoc/>
+    public override void DequeueInto(T[] destination, int start, int count)
+    {
+        _ring.DequeueRange(destination, start, count);
+        Count = _ring.Count;
     }
 
     /// <inheritdoc/>

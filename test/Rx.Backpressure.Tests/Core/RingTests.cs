@@ -74,10 +74,11 @@ public sealed class RingTests
             else
             {
                 int count = random.Next(0, System.Math.Min(40, ring.Count) + 1);
-                int[] slots = new int[count + 2];
-                ring.DequeueRange(slots, count);
-                Assert.That(slots.Take(count), Is.EqualTo(Enumerable.Range(0, count).Select(_ => reference.Dequeue())), $"step {step}");
-                Assert.That(slots.Skip(count), Is.All.Zero, "nothing written past the count");
+                int start = random.Next(3);
+                int[] slots = new int[start + count + 2];
+                ring.DequeueRange(slots, start, count);
+                Assert.That(slots.Skip(start).Take(count), Is.EqualTo(Enumerable.Range(0, count).Select(_ => reference.Dequeue())), $"step {step}");
+                Assert.That(slots.Take(start).Concat(slots.Skip(start + count)), Is.All.Zero, "nothing written outside the range");
             }
 
             Assert.That(ring.Count, Is.EqualTo(reference.Count));
@@ -96,7 +97,7 @@ public sealed class RingTests
         System.GC.WaitForPendingFinalizers();
         Assert.That(first.IsAlive, Is.False, "a dequeued item is not referenced by the ring");
 
-        ring.DequeueRange(new object[2999], 2999);
+        ring.DequeueRange(new object[2999], 0, 2999);
         Assert.That(ring.Count, Is.Zero);
         Assert.That(ring.AllocatedLength, Is.Zero, "storage past the retained length is given back");
     }
@@ -108,7 +109,7 @@ public sealed class RingTests
         ring.EnqueueRange(items, items.Length);
         Assert.That(ring.AllocatedLength, Is.GreaterThanOrEqualTo(3000));
         var weak = new System.WeakReference(items[0]);
-        ring.DequeueRange(new object[1], 1);
+        ring.DequeueRange(new object[1], 0, 1);
         return weak;
     }
 }
