@@ -247,10 +247,11 @@ public sealed class ObserveOnTests : ReactiveTest
             a.Dispose();
             b.Dispose();
 
-            // A task pool action's exception surfaces when its task is collected, unobserved.
-            while (!(unobserved.Contains(ours) && unobserved.Contains(rxs)))
+            // A task pool action's exception surfaces when its task is collected, unobserved: the task ends just after
+            // the observer threw, so collect until both are finalized, a bounded number of times.
+            for (int attempt = 0; attempt < 1_000 && !(unobserved.Contains(ours) && unobserved.Contains(rxs)); attempt++)
             {
-                await Task.Delay(10);
+                await Task.Yield();
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
