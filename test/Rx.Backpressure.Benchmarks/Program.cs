@@ -91,6 +91,12 @@ if (args.Contains("--overload"))
 }
 
 string[] bdnArgs = args.Where((a, i) => a != "--out" && (i == 0 || args[i - 1] != "--out")).ToArray();
+
+// Each throughput invocation records what it delivered in a fresh directory (the benchmark processes inherit it).
+string deliveredLog = Directory.CreateTempSubdirectory("rxbp-delivered-").FullName;
+Environment.SetEnvironmentVariable(DeliveredLog.DirectoryVariable, deliveredLog);
 var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(bdnArgs, Suite.Config());
-await Report.WriteAsync(summaries, Overload.OutputDirectory(args));
+Environment.SetEnvironmentVariable(DeliveredLog.DirectoryVariable, null);
+await Report.WriteAsync(summaries, Overload.OutputDirectory(args), deliveredLog);
+Directory.Delete(deliveredLog, recursive: true);
 return 0;

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Reports;
 
 namespace Rx.Backpressure.Benchmarks;
 
-/// <summary>Turns a BenchmarkDotNet run into docs/benchmarks/throughput.md: items/s, bytes/item, delivered fraction and the target ratios.</summary>
+/// <summary>Turns a BenchmarkDotNet run into docs/benchmarks/throughput.md: items/s, bytes/item, delivered items/s and fraction, and the target ratios.</summary>
 public static class Report
 {
     /// <summary>The mean time of a benchmark method (ns), or NaN if it did not run.</summary>
@@ -42,7 +42,12 @@ public static class Report
         return Measure();
     }
 
-    public static async Task WriteAsync(IEnumerable<Summary> summaries, string outDir)
+    /// <summary>Writes the throughput table and the targets.</summary>
+    /// <param name="summaries">The run.</param>
+    /// <param name="outDir">Where to write.</param>
+    /// <param name="deliveredLog">The directory the throughput invocations recorded what they delivered in (see <see cref="DeliveredLog"/>).</param>
+    /// <returns>A task.</returns>
+    public static async Task WriteAsync(IEnumerable<Summary> summaries, string outDir, string deliveredLog)
     {
         var rows = new Dictionary<(string Scenario, bool Slow), (double ItemsPerSecond, double BytesPerItem)>();
         foreach (Summary summary in summaries)
@@ -72,28 +77,23 @@ public static class Report
             return;
         }
 
-        // Delivered fraction of the lossy ways, measured once per row in this process (BenchmarkDotNet ran them elsewhere).
-        var fractions = new Dictionary<(string, bool), double>();
+        // Delivered items per second and fraction, from the same invocations BenchmarkDotNet timed (median of each case's
+        // invocations after the first few, which compile it).
+        var delivered = new Dictionary<(string, bool), (double PerSecond, double Fraction, int Runs)>();
         foreach (Scenario scenario in Scenario.All)
         {
             foreach (bool slow in new[] { false, true })
             {
-                // Which items a lossy way delivers depends on thread scheduling: take the median of five runs.
-                var runs = new List<double>();
-                for (int i = 0; i < 5; i++)
+                if (DeliveredLog.Read(deliveredLog, scenario.Name, slow) is { } recorded)
                 {
-                    runs.Add((await scenario.Run(Throughput.Items, slow).ConfigureAwait(false)).DeliveredFraction);
+                    delivered[(scenario.Name, slow)] = recorded;
                 }
-
-                runs.Sort();
-                fractions[(scenario.Name, slow)] = runs[2];
             }
         }
 
-        Scenario.Shutdown();
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| way of bridging {Throughput.Items:N0} ints | fast consumer: M items/s | bytes/item | delivered | slow consumer (~200 ns/item): M items/s | bytes/item | delivered |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| way of bridging {Throughput.Items:N0} ints | fast consumer: M items/s | bytes/item | delivered | M delivered/s | slow consumer (~200 ns/item): M items/s | bytes/item | delivered | M delivered/s |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (Scenario scenario in Scenario.All)
         {
             sb.Append(CultureInfo.InvariantCulture, $"| {(scenario.Ours ? "**" + scenario.Name + "**" : scenario.Name)} ");
@@ -101,11 +101,14 @@ public static class Report
             {
                 if (rows.TryGetValue((scenario.Name, slow), out var row))
                 {
-                    sb.Append(CultureInfo.InvariantCulture, $"| {row.ItemsPerSecond / 1e6:N2} | {row.BytesPerItem:N2} | {fractions[(scenario.Name, slow)]:P1} ");
+                    sb.Append(CultureInfo.InvariantCulture, $"| {row.ItemsPerSecond / 1e6:N2} | {row.BytesPerItem:N2} ");
+                    sb.Append(delivered.TryGetValue((scenario.Name, slow), out var d)
+                        ? string.Create(CultureInfo.InvariantCulture, $"| {d.Fraction:P1} | {d.PerSecond / 1e6:N2} ")
+                        : "| - | - ");
                 }
                 else
                 {
-                    sb.Append("| - | - | - ");
+                    sb.Append("| - | - | - | - ");
                 }
             }
 
@@ -113,12 +116,15 @@ public static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine("Targets (medians of this run, fast consumer; delivered items/s = items/s × the median delivered fraction of five extra runs):");
+        int fewest = delivered.Values.Select(d => d.Runs).DefaultIfEmpty(0).Min();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"\"M items/s\" is the pushed items over the median time of a run; \"M delivered/s\" and \"delivered\" are medians over the same invocations (at least {fewest} per case, after the first {DeliveredLog.Skipped}), each timed inside the invocation.");
+        sb.AppendLine();
+        sb.AppendLine("Targets (medians of this run, fast consumer, delivered items per second):");
         sb.AppendLine();
         sb.AppendLine("| measure | figure | target | |");
         sb.AppendLine("|---|---:|---:|---|");
         double Delivered(string name) =>
-            rows.TryGetValue((name, false), out var row) ? row.ItemsPerSecond * fractions[(name, false)] : double.NaN;
+            delivered.TryGetValue((name, false), out var d) ? d.PerSecond : double.NaN;
         void Target(string label, double figure, string target, bool met, string unit = "×") =>
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {figure:N2}{unit} | {target} | {(double.IsNaN(figure) ? "not measured" : met ? "met" : "**missed**")} |");
         void AtLeast(string label, double ours, double peer, double target) =>

@@ -3,7 +3,8 @@ using BenchmarkDotNet.Attributes;
 namespace Rx.Backpressure.Benchmarks;
 
 /// <summary>
-/// Throughput of every scenario with a fast and a slow consumer; Mean and Allocated are per item. Fifteen measured
+/// Throughput of every scenario with a fast and a slow consumer; Mean and Allocated are per item, and each invocation
+/// records what it delivered (<see cref="DeliveredLog"/>) for the delivered items per second. Fifteen measured
 /// iterations instead of the suite's five: on a shared machine a burst of load from elsewhere can spoil two or three
 /// iterations of a case, and the median of five then moves with it.
 /// </summary>
@@ -24,6 +25,8 @@ public class Throughput
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "BenchmarkDotNet calls it on the instance.")]
     public void Cleanup() => Benchmarks.Scenario.Shutdown();
 
+    /// <summary>One run; what it delivered, and in how long, is recorded for the report (see <see cref="DeliveredLog"/>).</summary>
+    /// <returns>The outcome.</returns>
     [Benchmark(OperationsPerInvoke = Items)]
-    public Task<Outcome> Run() => Benchmarks.Scenario.Named(Scenario).Run(Items, SlowConsumer);
+    public Task<Outcome> Run() => DeliveredLog.RunAsync(Benchmarks.Scenario.Named(Scenario), Items, SlowConsumer);
 }
