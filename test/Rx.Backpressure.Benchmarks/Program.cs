@@ -98,5 +98,19 @@ Environment.SetEnvironmentVariable(DeliveredLog.DirectoryVariable, deliveredLog)
 var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(bdnArgs, Suite.Config());
 Environment.SetEnvironmentVariable(DeliveredLog.DirectoryVariable, null);
 await Report.WriteAsync(summaries, Overload.OutputDirectory(args), deliveredLog);
+
+// Kept beside BenchmarkDotNet's own results, one file per case, one line per invocation: produced, delivered, seconds.
+string kept = Path.Combine("BenchmarkDotNet.Artifacts", "delivered");
+if (Directory.Exists(kept))
+{
+    Directory.Delete(kept, recursive: true);
+}
+
+Directory.CreateDirectory(kept);
+foreach (string file in Directory.GetFiles(deliveredLog))
+{
+    File.Copy(file, Path.Combine(kept, Path.GetFileName(file)));
+}
+
 Directory.Delete(deliveredLog, recursive: true);
 return 0;
