@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Rx.Backpressure.Core;
 
@@ -278,7 +280,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
             index = _used++;
         }
 
-        int bucket = _pendingHash % _buckets.Length;
+        int bucket = _pendingHash & (_buckets.Length - 1);
         _nodes[index] = new Node { Key = _pendingKey, Value = item, Hash = _pendingHash, Next = _buckets[bucket] - 1 };
         _buckets[bucket] = index + 1;
         _order.Enqueue(index);
@@ -304,7 +306,11 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
             int index = _order.DequeueHead();
             ref Node node = ref _nodes[index];
             slots[i] = node.Value;
-            node.Value = default!;
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                node.Value = default!;
+            }
+
             node.SpanSlot = i + 1;
             _spanNodes[i] = index;
             _spanHashes[i] = node.Hash;
@@ -386,7 +392,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     private T Unlink(int index)
     {
         ref Node node = ref _nodes[index];
-        int bucket = node.Hash % _buckets.Length;
+        int bucket = node.Hash & (_buckets.Length - 1);
         if (_buckets[bucket] - 1 == index)
         {
             _buckets[bucket] = node.Next + 1;
@@ -403,7 +409,17 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         }
 
         T value = node.Value;
-        node = new Node { Next = _free };
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<Node>())
+        {
+            // Nothing the node held stays reachable from here.
+            node = new Node { Next = _free };
+        }
+        else
+        {
+            // Enqueue writes every field of a node it takes from the free list.
+            node.Next = _free;
+        }
+
         _free = index;
         return value;
     }
@@ -418,17 +434,17 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         }
 
         Array.Resize(ref _nodes, length);
-        _buckets = new int[length];
+        _buckets = new int[(int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)length), 1u << 30)];
         for (int i = 0; i < _order.Count; i++)
         {
-            Relink(_order.At(i), length);
+            Relink(_order.At(i));
         }
 
         for (int position = 0; position < _spanFilled; position++)
         {
             if (_spanNodes[position] >= 0)
             {
-                Relink(_spanNodes[position], length);
+                Relink(_spanNodes[position]);
             }
         }
     }
@@ -438,7 +454,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     {
         if (_buckets.Length > 0)
         {
-            for (int i = _buckets[hash % _buckets.Length] - 1; i >= 0; i = _nodes[i].Next)
+            for (int i = _buckets[hash & (_buckets.Length - 1)] - 1; i >= 0; i = _nodes[i].Next)
             {
                 ref Node node = ref _nodes[i];
                 if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
@@ -482,10 +498,10 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         threadPreparedFault = fault;
     }
 
-    /// <summary>Puts a node at the head of its bucket's chain, in buckets of <paramref name="length"/>.</summary>
-    private void Relink(int index, int length)
+    /// <summary>Puts a node at the head of its bucket's chain.</summary>
+    private void Relink(int index)
     {
-        int bucket = _nodes[index].Hash % length;
+        int bucket = _nodes[index].Hash & (_buckets.Length - 1);
         _nodes[index].Next = _buckets[bucket] - 1;
         _buckets[bucket] = index + 1;
     }
