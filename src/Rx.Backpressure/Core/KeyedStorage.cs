@@ -28,6 +28,15 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="TKey">The key type.</typeparam>
 internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILaneTarget<KeyedStorage<T, TKey>.Arrival>
 {
+    /// <summary>
+    /// The keyed lane's length: longer than the plain lane's, so the producer takes the gate less often to move it. A
+    /// keyed move does the table's work for each arrival under the gate (a lookup, an insertion), and with 32 the
+    /// producer met the consumer's span fills there about once per 32 arrivals. 128 delivered about a fifth more per
+    /// second in the benchmark of 1,024 keys (interleaved processes: medians 14.2 against 11.7 M items/s); the plain
+    /// lane, whose move is a copy, gained nothing from it.
+    /// </summary>
+    internal const int LaneLength = 128;
+
     /// <summary>The storage whose <see cref="TryAppend"/> turned this thread's arrival away with a key or fault kept for its locked path.</summary>
     [ThreadStatic]
     private static KeyedStorage<T, TKey>? threadPreparedFor;
@@ -227,7 +236,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     }
 
     /// <inheritdoc/>
-    public void GrantLane(int room) => _lane.Grant(room);
+    public void GrantLane(int room) => _lane.Grant(room, LaneLength);
 
     /// <inheritdoc/>
     void ILaneTarget<Arrival>.AppendRange(Arrival[] slots, int count)

@@ -33,8 +33,11 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal struct ProducerLane<T>
 {
-    /// <summary>The most arrivals appended between two sections under the gate.</summary>
+    /// <summary>The most arrivals appended between two sections under the gate, unless the owner asks for another length.</summary>
     internal const int Length = 32;
+
+    /// <summary>The longest lane the state's bits can count.</summary>
+    internal const int MaxLength = 0xFF;
 
     /// <summary>The number of tag bits (see <see cref="TryAppend"/>).</summary>
     internal const int TagBits = 256;
@@ -154,17 +157,19 @@ internal struct ProducerLane<T>
 
     /// <summary>Grants credit for <paramref name="room"/> more arrivals (at most the lane's length); 0 takes it back. Under the gate.</summary>
     /// <param name="room">How many arrivals may each be only buffered, counting from the items held outside the lane.</param>
-    public void Grant(int room)
+    /// <param name="length">The lane's length, 1 to <see cref="MaxLength"/>, used when the first grant allocates its slots.</param>
+    public void Grant(int room, int length = Length)
     {
         if (room <= 0 && Volatile.Read(ref _state) < CreditUnit)
         {
             return;
         }
 
+        Debug.Assert(length is > 0 and <= MaxLength, "a lane the state can count");
         int state = Own();
-        _slots ??= new T[Length];
+        _slots ??= new T[length];
         int end = state & EndMask;
-        int credit = System.Math.Clamp(System.Math.Min(room, Length) - end, 0, Length - end);
+        int credit = System.Math.Clamp(System.Math.Min(room, _slots.Length) - end, 0, _slots.Length - end);
         Volatile.Write(ref _state, (credit * CreditUnit) | end);
     }
 
@@ -189,7 +194,7 @@ internal struct ProducerLane<T>
     private int MoveOut(int state, ILaneTarget<T> storage)
     {
         int end = state & EndMask;
-        Debug.Assert(end <= Length, "the end is inside the lane");
+        Debug.Assert(end <= _slots!.Length, "the end is inside the lane");
         if (end > 0)
         {
             storage.AppendRange(_slots!, end);

@@ -174,6 +174,30 @@ public sealed class KeyedLaneTests : ReactiveTest
         }
     }
 
+    [Test]
+    public void TheKeyedLane_TakesUpToItsLengthWithoutTheGate_ThenMovesThemInOrder_ReplacingHeldKeys()
+    {
+        // Longer than the plain lane: the producer takes the gate to move it once per 128 arrivals, not per 32.
+        var storage = new KeyedStorage<(int Key, int Value), int>(1024, x => x.Key, EqualityComparer<int>.Default, usesLane: true);
+        Assert.That(KeyedStorage<(int, int), int>.LaneLength, Is.GreaterThan(ProducerLane<int>.Length).And.LessThanOrEqualTo(ProducerLane<int>.MaxLength));
+        storage.GrantLane(1_000);
+        Assert.That(storage.LaneCredit, Is.EqualTo(KeyedStorage<(int, int), int>.LaneLength), "credit up to the lane's length, not the room");
+
+        int appended = 0;
+        while (storage.TryAppend((appended % 100, appended)))
+        {
+            appended++;
+        }
+
+        Assert.That(appended, Is.EqualTo(KeyedStorage<(int, int), int>.LaneLength), "every arrival up to the length, without the gate");
+        Assert.That(storage.Count, Is.Zero, "nothing is in storage before the lane moves");
+        Assert.That(storage.MoveLane(), Is.EqualTo(appended - 100), "arrivals of a key already moved replace its value");
+        Assert.That(
+            storage.ToArray(),
+            Is.EqualTo(Enumerable.Range(0, 100).Select(k => (k, k + 100 < appended ? k + 100 : k))),
+            "keys in order of first arrival, each with its latest value");
+    }
+
     private static bool UsesLane(Action<(int, int)>? onDropped, BackpressureCounters? counters)
     {
         var policy = BufferPolicy<(int, int)>.LatestByKey(x => x.Item1, 8, BufferOverflow.DropOldest, onDropped, EqualityComparer<int>.Default, null, counters, null);
