@@ -200,6 +200,15 @@ public sealed class KeyedLaneTests : ReactiveTest
             "keys in order of first arrival, each with its latest value");
     }
 
+    [Test]
+    public void TheKeyedLane_IsNoLongerThanTheCapacity()
+    {
+        // The credit stays below the capacity, so slots beyond it would never be used.
+        var storage = new KeyedStorage<(int Key, int Value), int>(4, x => x.Key, EqualityComparer<int>.Default, usesLane: true);
+        storage.GrantLane(1_000);
+        Assert.That(storage.LaneCredit, Is.EqualTo(4), "the lane's length is the capacity's");
+    }
+
     private static bool UsesLane(Action<(int, int)>? onDropped, BackpressureCounters? counters)
     {
         var policy = BufferPolicy<(int, int)>.LatestByKey(x => x.Item1, 8, BufferOverflow.DropOldest, onDropped, EqualityComparer<int>.Default, null, counters, null);
