@@ -61,13 +61,7 @@ public static class DeliveredLog
             return null;
         }
 
-        static double Median(IEnumerable<double> values)
-        {
-            double[] sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
-        return (Median(runs.Select(r => r.Delivered / r.Seconds)), Median(runs.Select(r => r.Produced == 0 ? 1 : (double)r.Delivered / r.Produced)), runs.Count);
+        return (Statistics.Median(runs.Select(r => r.Delivered / r.Seconds)), Statistics.Median(runs.Select(r => r.Produced == 0 ? 1 : (double)r.Delivered / r.Produced)), runs.Count);
     }
 
     /// <summary>The file of a case: its name with anything but letters and digits replaced.</summary>

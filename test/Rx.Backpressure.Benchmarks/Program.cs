@@ -50,10 +50,9 @@ if (args.Length >= 3 && args[0] == "--compare")
         }
     }
 
-    double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
     for (int i = 0; i < scenarios.Length; i++)
     {
-        Console.WriteLine($"{Median(rates[i]) / 1e6,8:N2} M/s  {Median(rates[i]) / Median(rates[0]),6:N2}x  {scenarios[i].Name}");
+        Console.WriteLine($"{Statistics.Median(rates[i]) / 1e6,8:N2} M/s  {Statistics.Median(rates[i]) / Statistics.Median(rates[0]),6:N2}x  {scenarios[i].Name}");
     }
 
     Scenario.Shutdown();

@@ -53,9 +53,9 @@ public static class SideBySide
         foreach (var (label, ours, peer, atLeast) in Targets)
         {
             var (oursRates, peerRates) = await InterleaveAsync(Scenario.Named(ours), Scenario.Named(peer), items, warmup, rounds).ConfigureAwait(false);
-            double ratio = Median(oursRates) / Median(peerRates);
+            double ratio = Statistics.Median(oursRates) / Statistics.Median(peerRates);
             int ahead = oursRates.Zip(peerRates).Count(p => p.First / p.Second >= atLeast);
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Median(oursRates) / 1e6:N2} | {Median(peerRates) / 1e6:N2} | {ratio:N2}× | {ahead} of {rounds} | ≥ {atLeast:N1}× | {(ratio >= atLeast ? "met" : "**missed**")} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Statistics.Median(oursRates) / 1e6:N2} | {Statistics.Median(peerRates) / 1e6:N2} | {ratio:N2}× | {ahead} of {rounds} | ≥ {atLeast:N1}× | {(ratio >= atLeast ? "met" : "**missed**")} |");
         }
 
         Console.Write(sb.ToString());
@@ -93,6 +93,4 @@ public static class SideBySide
         Outcome outcome = await scenario.Run(items, false).ConfigureAwait(false);
         return outcome.Delivered / stopwatch.Elapsed.TotalSeconds;
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }
