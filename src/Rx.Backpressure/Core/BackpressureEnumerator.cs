@@ -37,6 +37,9 @@ internal abstract class BackpressureEnumerator<T> : IAsyncEnumerator<T>
     /// <summary>Gets how many ring slots the buffer has allocated now (tests: memory follows the items held).</summary>
     internal int AllocatedSlots => Buffer.AllocatedSlots();
 
+    /// <summary>Gets a value indicating whether the buffer's hint says the pump reads a source that answers at once (tests).</summary>
+    internal bool PumpReading => Buffer.PumpReading;
+
     /// <summary>Gets the buffer between the source and the consumer.</summary>
     protected BackpressureBuffer<T> Buffer { get; }
 

@@ -10,6 +10,9 @@ namespace Rx.Backpressure.Core;
 /// <typeparam name="T">The item type.</typeparam>
 internal abstract class ItemStorage<T> : ILaneTarget<T>
 {
+    /// <summary>The number of items held (see <see cref="Count"/>).</summary>
+    private int _count;
+
     /// <summary>Initializes a new instance of the <see cref="ItemStorage{T}"/> class.</summary>
     /// <param name="capacity">The bound.</param>
     protected ItemStorage(int capacity)
@@ -18,7 +21,14 @@ internal abstract class ItemStorage<T> : ILaneTarget<T>
     }
 
     /// <summary>Gets or sets the number of items held; kept by the storage on every change (a field, not a virtual call, on the hot path).</summary>
-    public int Count { get; protected set; }
+    public int Count
+    {
+        get => _count;
+        protected set => _count = value;
+    }
+
+    /// <summary>Gets the number of items held, read without the gate: a hint, possibly stale by the time it is used.</summary>
+    public int CountHint => System.Threading.Volatile.Read(ref _count);
 
     /// <summary>Gets the bound.</summary>
     public int Capacity { get; }

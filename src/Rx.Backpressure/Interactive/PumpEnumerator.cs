@@ -87,6 +87,10 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
             // consumer waits, when the budget is spent, and before it awaits the source: it never holds items while
             // waiting. A policy that does not pause the source has a budget of 1: one write per item.
             int budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
+
+            // While it reads a source that answers at once, a consumer that finds nothing spins briefly instead of
+            // waiting (see BackpressureBuffer.PumpReading); never in virtual time, where nothing runs concurrently.
+            Buffer.PumpReading = !_inline;
             while (budget > 0)
             {
                 // A read that completes at once is taken on the spot (one status check, as an await would make).
@@ -106,7 +110,9 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                         staged = 0;
                     }
 
+                    Buffer.PumpReading = false;
                     hasItem = await read.ConfigureAwait(false);
+                    Buffer.PumpReading = !_inline;
                 }
 
                 if (!hasItem)
@@ -123,7 +129,9 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                     staged = 0;
                     if (budget == 0)
                     {
+                        Buffer.PumpReading = false;
                         budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
+                        Buffer.PumpReading = !_inline;
                     }
 
                     budget = Math.Min(budget, RunLength);
@@ -139,6 +147,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
             error = ex;
         }
 
+        Buffer.PumpReading = false;
         if (staged > 0)
         {
             // Items read before an end or a fault are offered like any other (after a stop, they are reported dropped).
