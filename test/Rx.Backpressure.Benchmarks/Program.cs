@@ -6,7 +6,8 @@ using Rx.Backpressure.Benchmarks;
 //   --quick            every scenario once, small, in process — proves everything compiles and runs (CI); no timings judged
 //   --overload         1M and 5M items surged into a slow consumer, one child process per scenario and size
 //   --overload-one S N one such run (child process); prints a result line
-//   --side-by-side     each throughput target's two ways in interleaved rounds in one process (side-by-side.md)
+//   --side-by-side     each throughput target's two ways in interleaved rounds, one process per pair (side-by-side.md)
+//   --side-by-side-pair I  one such pair (child process); prints its rates
 //   --latency          hand-off latency at light load (latency.md)
 if (args.Contains("--quick"))
 {
@@ -62,6 +63,11 @@ if (args.Length >= 3 && args[0] == "--compare")
 if (args.Length >= 3 && args[0] == "--overload-one")
 {
     return await Overload.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+}
+
+if (args.Length >= 2 && args[0] == "--side-by-side-pair")
+{
+    return await SideBySide.RunPairAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
 }
 
 if (args.Length >= 3 && args[0] == "--fan-out-server")
