@@ -27,6 +27,13 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     /// <summary>Whether the policy pauses the source (Wait, ThrottleOnPressure): only then does the pump read ahead.</summary>
     private readonly bool _pausesSource;
 
+    /// <summary>
+    /// Whether the pump tells the buffer when it reads a source that answers at once, so a consumer that finds nothing
+    /// spins briefly instead of waiting: in real time, for a pump that writes runs. A pump that writes item by item
+    /// appends to the producer's lane, which the spin does not watch (it would miss the cache on every append).
+    /// </summary>
+    private readonly bool _hintsReading;
+
     /// <summary>Cancels the source enumerator when the buffer stops accepting items.</summary>
     private readonly CancellationTokenSource _stop = new();
 
@@ -43,6 +50,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         _source = source;
         _inline = policy.IsVirtualTime;
         _pausesSource = policy.PausesSource;
+        _hintsReading = !_inline && _pausesSource;
     }
 
     /// <inheritdoc/>
@@ -90,7 +98,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
             // While it reads a source that answers at once, a consumer that finds nothing spins briefly instead of
             // waiting (see BackpressureBuffer.PumpReading); never in virtual time, where nothing runs concurrently.
-            Buffer.PumpReading = !_inline;
+            Buffer.PumpReading = _hintsReading;
             while (budget > 0)
             {
                 // A read that completes at once is taken on the spot (one status check, as an await would make).
@@ -112,7 +120,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
                     Buffer.PumpReading = false;
                     hasItem = await read.ConfigureAwait(false);
-                    Buffer.PumpReading = !_inline;
+                    Buffer.PumpReading = _hintsReading;
                 }
 
                 if (!hasItem)
@@ -131,7 +139,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                     {
                         Buffer.PumpReading = false;
                         budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
-                        Buffer.PumpReading = !_inline;
+                        Buffer.PumpReading = _hintsReading;
                     }
 
                     budget = Math.Min(budget, RunLength);

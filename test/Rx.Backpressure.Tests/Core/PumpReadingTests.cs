@@ -129,6 +129,42 @@ public sealed class PumpReadingTests
     }
 
     [Test]
+    public async Task PumpReading_NeverSetByAPumpThatWritesItemByItem()
+    {
+        // DropWhenFull reads the source as fast as it yields and writes each item on its own, through the producer's
+        // lane; a consumer spinning on the storage would not see those items, so that pump gives no hint.
+        var seen = new List<bool>();
+        BackpressureEnumerator<int>? e = null;
+        async IAsyncEnumerable<int> Source()
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                seen.Add(e!.PumpReading);
+                yield return i;
+            }
+
+            await Task.CompletedTask;
+        }
+
+        e = (BackpressureEnumerator<int>)Source().DropWhenFull(4096).GetAsyncEnumerator();
+        try
+        {
+            var items = new List<int>();
+            while (await e.MoveNextAsync())
+            {
+                items.Add(e.Current);
+            }
+
+            Assert.That(items, Is.EqualTo(System.Linq.Enumerable.Range(0, 1000)), "nothing is dropped below the capacity");
+            Assert.That(seen, Has.Count.EqualTo(1000).And.All.False);
+        }
+        finally
+        {
+            await e.DisposeAsync();
+        }
+    }
+
+    [Test]
     public async Task PumpReading_ConsumerThatSpinsForThePump_StillGetsEveryItemInOrder([Values(1, 2, 1024)] int capacity)
     {
         // A fast consumer of a fast source finds the buffer empty often and spins before it waits; the spin only delays
