@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
@@ -40,7 +39,7 @@ public sealed class PumpReadingTests
         {
             Assert.That(await e.MoveNextAsync(), Is.True);
             Assert.That(e.Current, Is.EqualTo(1));
-            await Until(() => !e.PumpReading, "the hint is cleared while the pump awaits the source");
+            Assert.That(SpinWait.SpinUntil(() => !e.PumpReading, TimeSpan.FromSeconds(10)), Is.True, "the hint is cleared while the pump awaits the source");
             gate.SetResult();
             var rest = new List<int>();
             while (await e.MoveNextAsync())
@@ -76,7 +75,7 @@ public sealed class PumpReadingTests
         try
         {
             Assert.That(await e.MoveNextAsync(), Is.True);
-            await Until(() => !e.PumpReading, "the hint is cleared while the pump waits for room");
+            Assert.That(SpinWait.SpinUntil(() => !e.PumpReading, TimeSpan.FromSeconds(10)), Is.True, "the hint is cleared while the pump waits for room");
             var items = new List<int> { e.Current };
             while (await e.MoveNextAsync())
             {
@@ -97,18 +96,7 @@ public sealed class PumpReadingTests
         var scheduler = new TestScheduler();
         var seen = new List<bool>();
         BackpressureEnumerator<int>? e = null;
-        async IAsyncEnumerable<int> Source()
-        {
-            for (int i = 0; i < 5; i++)
-            {
-                seen.Add(e!.PumpReading);
-                yield return i;
-            }
-
-            await Task.CompletedTask;
-        }
-
-        e = (BackpressureEnumerator<int>)Source().BufferBounded(16, scheduler: scheduler).GetAsyncEnumerator();
+        e = (BackpressureEnumerator<int>)RecordingHint(5, seen, () => e!.PumpReading).BufferBounded(16, scheduler: scheduler).GetAsyncEnumerator();
         var items = new List<int>();
         while (true)
         {
@@ -135,18 +123,7 @@ public sealed class PumpReadingTests
         // lane; a consumer spinning on the storage would not see those items, so that pump gives no hint.
         var seen = new List<bool>();
         BackpressureEnumerator<int>? e = null;
-        async IAsyncEnumerable<int> Source()
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                seen.Add(e!.PumpReading);
-                yield return i;
-            }
-
-            await Task.CompletedTask;
-        }
-
-        e = (BackpressureEnumerator<int>)Source().DropWhenFull(4096).GetAsyncEnumerator();
+        e = (BackpressureEnumerator<int>)RecordingHint(1000, seen, () => e!.PumpReading).DropWhenFull(4096).GetAsyncEnumerator();
         try
         {
             var items = new List<int>();
@@ -205,13 +182,15 @@ public sealed class PumpReadingTests
         }
     }
 
-    private static async Task Until(Func<bool> condition, string what)
+    /// <summary>A source of 0 to <paramref name="count"/> - 1 that records the pump's hint each time it is asked for an item.</summary>
+    private static async IAsyncEnumerable<int> RecordingHint(int count, List<bool> seen, Func<bool> hint)
     {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
+        for (int i = 0; i < count; i++)
         {
-            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), what);
-            await Task.Delay(1);
+            seen.Add(hint());
+            yield return i;
         }
+
+        await Task.CompletedTask;
     }
 }
