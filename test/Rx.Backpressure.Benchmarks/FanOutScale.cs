@@ -62,17 +62,7 @@ public static class FanOutScale
     {
         int httpPort = FreePort();
         int grpcPort = FreePort();
-        string self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(FanOutScale).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("--fan-out-server");
-        start.ArgumentList.Add(httpPort.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(grpcPort.ToString(CultureInfo.InvariantCulture));
-        using var server = Process.Start(start)!;
+        using var server = Process.Start(ChildProcess.Self(redirectOutput: false, "--fan-out-server", httpPort.ToString(CultureInfo.InvariantCulture), grpcPort.ToString(CultureInfo.InvariantCulture)))!;
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         await WaitForAsync(async () => (await TryStatsAsync(http).ConfigureAwait(false)) is not null).ConfigureAwait(false);

@@ -79,21 +79,7 @@ public static class Overload
 
     private static async Task<OverloadResult> RunChildAsync(string name, int size)
     {
-        string self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(Overload).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("--overload-one");
-        start.ArgumentList.Add(name);
-        start.ArgumentList.Add(size.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        string line = output.Split('\n').First(l => l.StartsWith("RESULT\t", StringComparison.Ordinal));
-        string[] f = line.TrimEnd().Split('\t');
+        string[] f = await ChildProcess.RunAsync("RESULT", "--overload-one", name, size.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         return new OverloadResult(
             f[1],
             int.Parse(f[2], CultureInfo.InvariantCulture),

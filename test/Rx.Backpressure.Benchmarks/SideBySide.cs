@@ -92,19 +92,7 @@ public static class SideBySide
 
     private static async Task<(List<double> Ours, List<double> Peer)> RunPairInChildAsync(int target)
     {
-        string self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(SideBySide).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("--side-by-side-pair");
-        start.ArgumentList.Add(target.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        string[] f = output.Split('\n').First(l => l.StartsWith("RATES\t", StringComparison.Ordinal)).TrimEnd().Split('\t');
+        string[] f = await ChildProcess.RunAsync("RATES", "--side-by-side-pair", target.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         static List<double> Parse(string rates) => rates.Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList();
         return (Parse(f[1]), Parse(f[2]));
     }

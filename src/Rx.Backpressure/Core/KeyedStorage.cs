@@ -289,7 +289,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
             index = _used++;
         }
 
-        int bucket = _pendingHash & (_buckets.Length - 1);
+        int bucket = BucketOf(_pendingHash);
         _nodes[index] = new Node { Key = _pendingKey, Value = item, Hash = _pendingHash, Next = _buckets[bucket] - 1 };
         _buckets[bucket] = index + 1;
         _order.Enqueue(index);
@@ -401,7 +401,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     private T Unlink(int index)
     {
         ref Node node = ref _nodes[index];
-        int bucket = node.Hash & (_buckets.Length - 1);
+        int bucket = BucketOf(node.Hash);
         if (_buckets[bucket] - 1 == index)
         {
             _buckets[bucket] = node.Next + 1;
@@ -463,7 +463,7 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
     {
         if (_buckets.Length > 0)
         {
-            for (int i = _buckets[hash & (_buckets.Length - 1)] - 1; i >= 0; i = _nodes[i].Next)
+            for (int i = _buckets[BucketOf(hash)] - 1; i >= 0; i = _nodes[i].Next)
             {
                 ref Node node = ref _nodes[i];
                 if (node.Hash == hash && (key is null ? node.Key is null : node.Key is not null && _comparer.Equals(node.Key, key)))
@@ -507,10 +507,15 @@ internal sealed class KeyedStorage<T, TKey> : ItemStorage<T>, IKeyedLane<T>, ILa
         threadPreparedFault = fault;
     }
 
+    /// <summary>The bucket of a hash: the buckets are a power of two, so a mask instead of a division.</summary>
+    /// <param name="hash">The key's hash, non-negative.</param>
+    /// <returns>The index into the buckets, which must not be empty.</returns>
+    private int BucketOf(int hash) => hash & (_buckets.Length - 1);
+
     /// <summary>Puts a node at the head of its bucket's chain.</summary>
     private void Relink(int index)
     {
-        int bucket = _nodes[index].Hash & (_buckets.Length - 1);
+        int bucket = BucketOf(_nodes[index].Hash);
         _nodes[index].Next = _buckets[bucket] - 1;
         _buckets[bucket] = index + 1;
     }
