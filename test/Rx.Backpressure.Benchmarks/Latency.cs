@@ -42,8 +42,8 @@ public static class Latency
         Row(sb, "Subject → Channel(1024) TryWrite", channel);
         sb.AppendLine();
 
-        // The way pushed first pays for the other's push in its latency (the second push is stamped after the first
-        // returned, and the first woke the thread that serves both), so the item-by-item difference is taken per order,
+        // The way pushed first measures more: its push makes the system call that wakes a pool thread, and the second
+        // push, stamped after the first returns, rides on that wake. So the item-by-item difference is taken per order,
         // and the mean of the two medians is the difference with the order taken out.
         var differences = ours.Zip(channel, (o, c) => o - c).ToList();
         double oursFirst = Percentile(differences.Where((_, i) => ((warmUp + i) & 1) == 0).ToList(), 0.5);
