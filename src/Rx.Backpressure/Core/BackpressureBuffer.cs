@@ -1368,15 +1368,18 @@ internal sealed class BackpressureBuffer<T>
     }
 
     /// <summary>
-    /// How many items the pump may read before it writes: 1 unless the policy pauses the source, then the room left
-    /// before the buffer is full or pressure turns on; 0 when it must wait. The held count can only fall meanwhile,
-    /// so the room counted here is still there when the items arrive. Call under the gate.
+    /// How many items the pump may read before it writes: the room left before the buffer is full or pressure turns
+    /// on; 0 when it must wait. The held count can only fall meanwhile, so the room counted here is still there when
+    /// the items arrive, and each item of the run is only buffered. A policy that does not pause the source never
+    /// waits: at a full buffer its budget is 1, so the policy meets each arrival as it is read, and an arrival that
+    /// ends the sequence (Error's overflow, a throwing <c>onDropped</c>) is the last the source is asked for. Call
+    /// under the gate.
     /// </summary>
     private int PumpBudgetLocked()
     {
         if (!_pausesSource)
         {
-            return _terminal ? 0 : 1;
+            return _terminal ? 0 : Math.Max(1, _items.Capacity - CountHeldLocked());
         }
 
         if (_terminal || !CanWrite())

@@ -24,13 +24,9 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     /// <summary>Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread pool.</summary>
     private readonly bool _inline;
 
-    /// <summary>Whether the policy pauses the source (Wait, ThrottleOnPressure): only then does the pump read ahead.</summary>
-    private readonly bool _pausesSource;
-
     /// <summary>
     /// Whether the pump tells the buffer when it reads a source that answers at once, so a consumer that finds nothing
-    /// spins briefly instead of waiting: in real time, for a pump that writes runs. A pump that writes item by item
-    /// appends to the producer's lane, which the spin does not watch (it would miss the cache on every append).
+    /// spins briefly instead of waiting: in real time only.
     /// </summary>
     private readonly bool _hintsReading;
 
@@ -49,8 +45,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     {
         _source = source;
         _inline = policy.IsVirtualTime;
-        _pausesSource = policy.PausesSource;
-        _hintsReading = !_inline && _pausesSource;
+        _hintsReading = !_inline;
     }
 
     /// <inheritdoc/>
@@ -86,14 +81,14 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
         Exception? error = null;
         bool completed = false;
-        var run = new T[_pausesSource ? RunLength : 1];
+        var run = new T[RunLength];
         int staged = 0;
         try
         {
-            // The pump reads ahead only as many items as the buffer has room for (its budget), keeps them while the
-            // source answers at once, and writes them under one acquisition of the gate. It writes at once when the
-            // consumer waits, when the budget is spent, and before it awaits the source: it never holds items while
-            // waiting. A policy that does not pause the source has a budget of 1: one write per item.
+            // The pump reads ahead as many items as its budget allows (for Wait and ThrottleOnPressure, the room left),
+            // keeps them while the source answers at once, and writes them under one acquisition of the gate. It
+            // writes at once when the consumer waits, when the budget or the run is spent, and before it awaits the
+            // source: it never holds items while waiting.
             int budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
 
             // While it reads a source that answers at once, a consumer that finds nothing spins briefly instead of
@@ -132,8 +127,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                 run[staged++] = enumerator.Current;
                 if (--budget == 0 || staged == run.Length || Buffer.ReaderWaiting)
                 {
-                    budget = _pausesSource ? Buffer.WriteRun(run, staged) : Buffer.Write(run[0]) ? 1 : 0;
-                    run[0] = default!;
+                    budget = Buffer.WriteRun(run, staged);
                     staged = 0;
                     if (budget == 0)
                     {
