@@ -1371,25 +1371,26 @@ internal sealed class BackpressureBuffer<T>
     /// How many items the pump may read before it writes: the room left before the buffer is full or pressure turns
     /// on; 0 when it must wait. The held count can only fall meanwhile, so the room counted here is still there when
     /// the items arrive, and each item of the run is only buffered. A policy that does not pause the source never
-    /// waits: at a full buffer its budget is 1, so the policy meets each arrival as it is read, and an arrival that
-    /// ends the sequence (Error's overflow, a throwing <c>onDropped</c>) is the last the source is asked for. Call
-    /// under the gate.
+    /// waits: where the room is spent its budget is 1, so the policy (or the pressure) meets each arrival as it is
+    /// read, and an arrival that ends the sequence (Error's overflow, a throwing <c>onDropped</c>) is the last the
+    /// source is asked for. Call under the gate.
     /// </summary>
     private int PumpBudgetLocked()
     {
-        if (!_pausesSource)
+        if (_terminal)
         {
-            return _terminal ? 0 : Math.Max(1, _items.Capacity - CountHeldLocked());
+            return 0;
         }
 
-        if (_terminal || !CanWrite())
+        if (_pausesSource && !CanWrite())
         {
             return 0;
         }
 
         int held = CountHeldLocked();
         int room = _items.Capacity - held;
-        return _highWatermark > 0 ? Math.Min(room, _highWatermark - held) : room;
+        int budget = _highWatermark > 0 ? Math.Min(room, _highWatermark - held) : room;
+        return _pausesSource ? budget : Math.Max(1, budget);
     }
 
     /// <summary>Whether the pump may read another item: room left and pressure off. Call under the gate.</summary>
