@@ -83,12 +83,18 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
         bool completed = false;
         var run = new T[RunLength];
         int staged = 0;
+
+        // Single items written directly since the buffer last gave a budget of 1 (0: none). At a full buffer a policy
+        // that never pauses the source gets a budget of 1, and a run of one item would take the gate only to find no
+        // room and pass it on to Write. So the pump writes such items with Write itself, and asks for a run's budget
+        // again once per run's length, or after it waited for room.
+        int singles = 0;
         try
         {
-            // The pump reads ahead as many items as its budget allows (for Wait and ThrottleOnPressure, the room left),
-            // keeps them while the source answers at once, and writes them under one acquisition of the gate. It
-            // writes at once when the consumer waits, when the budget or the run is spent, and before it awaits the
-            // source: it never holds items while waiting.
+            // The pump reads ahead as many items as its budget allows (the room left; at least 1 for a policy that
+            // never pauses the source), keeps them while the source answers at once, and writes them under one
+            // acquisition of the gate. It writes at once when the consumer waits, when the budget or the run is spent,
+            // and before it awaits the source: it never holds items while waiting.
             int budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
 
             // While it reads a source that answers at once, a consumer that finds nothing spins briefly instead of
@@ -127,10 +133,22 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                 run[staged++] = enumerator.Current;
                 if (--budget == 0 || staged == run.Length || Buffer.ReaderWaiting)
                 {
-                    budget = Buffer.WriteRun(run, staged);
+                    if (staged == 1 && singles is > 0 and < RunLength)
+                    {
+                        budget = Buffer.Write(run[0]) ? 1 : 0;
+                        run[0] = default!;
+                        singles++;
+                    }
+                    else
+                    {
+                        budget = Buffer.WriteRun(run, staged);
+                        singles = budget == 1 ? 1 : 0;
+                    }
+
                     staged = 0;
                     if (budget == 0)
                     {
+                        singles = 0;
                         Buffer.PumpReading = false;
                         budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
                         Buffer.PumpReading = _hintsReading;
