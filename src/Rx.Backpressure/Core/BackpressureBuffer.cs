@@ -264,9 +264,9 @@ internal sealed class BackpressureBuffer<T>
     public bool ReaderWaiting => Volatile.Read(ref _readerWaiting);
 
     /// <summary>
-    /// Gets or sets a value indicating whether the pump is reading a source that answers at once (real time only, and
-    /// only a pump that writes runs: Wait and ThrottleOnPressure). The pump clears it before it awaits the source or
-    /// room, and sets it again when it reads on; it is a hint, never part of a decision under the gate.
+    /// Gets or sets a value indicating whether the pump is reading a source that answers at once (real time only). The
+    /// pump clears it before it awaits the source or room, and sets it again when it reads on; it is a hint, never part
+    /// of a decision under the gate.
     /// </summary>
     /// <remarks>
     /// A consumer that finds nothing to take would wait, and waking it costs the pump a hop to the thread pool for the

@@ -21,14 +21,11 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     /// <summary>The pull source.</summary>
     private readonly IAsyncEnumerable<T> _source;
 
-    /// <summary>Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread pool.</summary>
-    private readonly bool _inline;
-
     /// <summary>
-    /// Whether the pump tells the buffer when it reads a source that answers at once, so a consumer that finds nothing
-    /// spins briefly instead of waiting: in real time only.
+    /// Whether the scheduler keeps virtual time: then the pump runs inline, inside its actions; otherwise on the thread
+    /// pool, and it tells the buffer while it reads a source that answers at once (see BackpressureBuffer.PumpReading).
     /// </summary>
-    private readonly bool _hintsReading;
+    private readonly bool _inline;
 
     /// <summary>Cancels the source enumerator when the buffer stops accepting items.</summary>
     private readonly CancellationTokenSource _stop = new();
@@ -45,7 +42,6 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
     {
         _source = source;
         _inline = policy.IsVirtualTime;
-        _hintsReading = !_inline;
     }
 
     /// <inheritdoc/>
@@ -99,7 +95,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
             // While it reads a source that answers at once, a consumer that finds nothing spins briefly instead of
             // waiting (see BackpressureBuffer.PumpReading); never in virtual time, where nothing runs concurrently.
-            Buffer.PumpReading = _hintsReading;
+            Buffer.PumpReading = !_inline;
             while (budget > 0)
             {
                 // A read that completes at once is taken on the spot (one status check, as an await would make).
@@ -121,7 +117,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
 
                     Buffer.PumpReading = false;
                     hasItem = await read.ConfigureAwait(false);
-                    Buffer.PumpReading = _hintsReading;
+                    Buffer.PumpReading = !_inline;
                 }
 
                 if (!hasItem)
@@ -151,7 +147,7 @@ internal sealed class PumpEnumerator<T> : BackpressureEnumerator<T>
                         singles = 0;
                         Buffer.PumpReading = false;
                         budget = await Buffer.WaitForRoomAsync().ConfigureAwait(false) ? 1 : 0;
-                        Buffer.PumpReading = _hintsReading;
+                        Buffer.PumpReading = !_inline;
                     }
 
                     budget = Math.Min(budget, RunLength);
